@@ -1,0 +1,101 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# conntop: `make run` builds and starts it, `make test` runs every test. Both install missing
+# Debian packages first (scripts/install-deps.sh, idempotent).
+
+VERSION := 0.1.0
+
+# SAN=1 builds with AddressSanitizer and UndefinedBehaviorSanitizer into its own folder.
+ifeq ($(SAN),1)
+BUILD ?= build-san
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else
+BUILD ?= build
+SANFLAGS :=
+endif
+
+CC ?= cc
+CLANG ?= clang
+BPFTOOL ?= $(shell command -v bpftool || echo /usr/sbin/bpftool)
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Werror -MMD -MP $(SANFLAGS)
+CPPFLAGS += -D_GNU_SOURCE -DCONNTOP_VERSION='"$(VERSION)"' -Iinclude -Isrc -Iui -I$(BUILD)
+LDFLAGS += $(SANFLAGS)
+LDLIBS := -lbpf -lelf -lz -lncursesw
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Iinclude -I$(BUILD)
+
+# Everything but main.c goes into a library the unit tests link against.
+LIB_SRCS := $(filter-out src/main.c,$(wildcard src/*.c)) $(wildcard ui/*.c)
+LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+HELPER_SRCS := $(wildcard tests/helpers/*.c)
+HELPER_BINS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(HELPER_SRCS))
+
+.PHONY: all run test check tests deps deps-test format clean
+.DEFAULT_GOAL := all
+
+all: $(BUILD)/conntop
+
+$(BUILD)/vmlinux.h:
+	@mkdir -p $(@D)
+	$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/conntop.bpf.o: bpf/conntop.bpf.c bpf/conntop.bpf.h include/conntop/event.h $(BUILD)/vmlinux.h
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/conntop.skel.h: $(BUILD)/conntop.bpf.o
+	$(BPFTOOL) gen skeleton $< name conntop_bpf > $@.tmp && mv $@.tmp $@
+
+# The loader includes the skeleton; -MMD cannot know that before it exists.
+$(BUILD)/src/bpf_loader.o: $(BUILD)/conntop.skel.h
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libconntop.a: $(LIB_OBJS)
+	$(AR) rcs $@ $^
+
+$(BUILD)/conntop: $(BUILD)/src/main.o $(BUILD)/libconntop.a
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libconntop.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+
+$(BUILD)/tests/%: $(BUILD)/tests/helpers/%.o
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $^ -o $@
+
+tests: $(BUILD)/conntop $(UNIT_BINS) $(HELPER_BINS)
+
+deps:
+	@scripts/install-deps.sh build
+
+deps-test:
+	@scripts/install-deps.sh test
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	$(BUILD)/conntop $(ARGS)
+
+# Builds both flavours, then runs unit and integration tests against each.
+test: deps-test
+	@$(MAKE) --no-print-directory tests
+	@$(MAKE) --no-print-directory SAN=1 tests
+	tests/run.sh build build-san
+
+# The tests of one flavour that is already built: `make check` or `make SAN=1 check`.
+check: tests
+	tests/run.sh $(BUILD)
+
+format:
+	clang-format -i $(wildcard src/*.[ch] ui/*.[ch] include/conntop/*.h bpf/*.[ch] tests/*/*.[ch])
+
+clean:
+	rm -rf build build-san
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * conntop's kernel side: one record per step of a TCP connection's life (connect, accept, close,
+ * listen, unlisten) in every network namespace, into one BPF ring buffer.
+ *
+ * The ~10 state changes of a connection are filtered here. What needs two hooks is remembered in
+ * the "pending" map, keyed by socket address, until the second hook fires:
+ *   - connect: CLOSE->SYN_SENT runs in the connecting task (remember it), SYN_SENT->ESTABLISHED
+ *     often runs in softirq (emit CONNECT with the remembered task);
+ *   - accept: the task in the passive state changes is whoever sent the packet (on loopback, the
+ *     client), so the passive socket is remembered at SYN_RECV and CT_EV_ACCEPT is emitted at the
+ *     exit of accept()/accept4(), where the task is the acceptor.
+ */
+#include "vmlinux.h"
+#include "conntop.bpf.h"
+#include <bpf/bpf_tracing.h>
+
+#include "conntop/event.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define TCP_ESTABLISHED 1
+#define TCP_SYN_SENT	2
+#define TCP_SYN_RECV	3
+#define TCP_CLOSE	7
+#define TCP_LISTEN	10
+#define IPPROTO_TCP	6
+
+/* Set by the loader before load. 0 wakes the reader for every record. */
+const volatile __u64 wakeup_bytes = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20); /* resized by the loader */
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, CT_STAT_MAX);
+	__type(key, u32);
+	__type(value, u64);
+} stats SEC(".maps");
+
+/* A connect or accept in progress: what the second hook needs from the first. */
+struct pending {
+	u64 cookie;
+	u64 cgroup_id;
+	u64 proc_start_ns;
+	u32 pid;
+	u32 tid;
+	u8 passive;
+	u8 has_task;
+	u8 pad[6];
+	char comm[CT_COMM_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536); /* resized by the loader */
+	__type(key, u64); /* struct sock * */
+	__type(value, struct pending);
+} pending SEC(".maps");
+
+/* The ctx of a syscalls:sys_exit_* tracepoint, as its format file gives it. */
+struct syscall_exit_ctx {
+	u64 common;
+	s32 syscall_nr;
+	s32 pad;
+	s64 ret;
+};
+
+static __always_inline void count(u32 stat)
+{
+	u64 *value = bpf_map_lookup_elem(&stats, &stat);
+
+	if (value)
+		*value += 1;
+}
+
+/* Batch wake-ups: the reader drains on its tick and is woken early only when the ring fills. */
+static __always_inline u64 submit_flags(void)
+{
+	if (!wakeup_bytes)
+		return 0;
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline void remember_task(struct pending *p)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	u64 pid_tgid = bpf_get_current_pid_tgid();
+
+	p->pid = pid_tgid >> 32;
+	p->tid = (u32)pid_tgid;
+	p->proc_start_ns = task_start_boottime(task);
+	BPF_CORE_READ_INTO(&p->comm, task, group_leader, comm);
+	p->has_task = 1;
+}
+
+static __always_inline void fill_tuple(struct ct_event *e, struct sock *sk)
+{
+	struct inet_sock *inet = (struct inet_sock *)sk;
+
+	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	e->netns = sk_netns(sk);
+	/* inet_sport, not skc_num: skc_num is already 0 when the socket closes. */
+	e->lport = bpf_ntohs(BPF_CORE_READ(inet, inet_sport));
+	e->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	/* Explicit sizes: CORE_READ_INTO on an array would copy sizeof one element. */
+	if (e->family == AF_INET) {
+		bpf_core_read(e->laddr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(e->raddr, 4, &sk->__sk_common.skc_daddr);
+	} else {
+		bpf_core_read(e->laddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(e->raddr, 16, &sk->__sk_common.skc_v6_daddr);
+	}
+}
+
+/*
+ * Emit one record. The task comes from @p when given (remembered by an earlier hook), else from
+ * the current task when @task_is_owner, else the record says CT_F_NO_TASK.
+ */
+static __always_inline void emit(struct sock *sk, u64 cookie, u16 type, u8 state, u16 flags,
+				 const struct pending *p, bool task_is_owner)
+{
+	struct ct_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		count(CT_STAT_LOST);
+		return;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->ts_ns = bpf_ktime_get_ns();
+	e->cookie = cookie;
+	e->type = type;
+	e->state = state;
+	fill_tuple(e, sk);
+	if (p && p->has_task) {
+		e->pid = p->pid;
+		e->tid = p->tid;
+		e->proc_start_ns = p->proc_start_ns;
+		e->cgroup_id = p->cgroup_id;
+		__builtin_memcpy(e->comm, p->comm, sizeof(e->comm));
+	} else if (task_is_owner) {
+		struct pending now = {};
+
+		remember_task(&now);
+		e->pid = now.pid;
+		e->tid = now.tid;
+		e->proc_start_ns = now.proc_start_ns;
+		e->cgroup_id = sk_cgroup_id(sk);
+		__builtin_memcpy(e->comm, now.comm, sizeof(e->comm));
+	} else {
+		flags |= CT_F_NO_TASK;
+		e->cgroup_id = p ? p->cgroup_id : 0;
+	}
+	e->flags = flags;
+	bpf_ringbuf_submit(e, submit_flags());
+}
+
+static __always_inline void remember(u64 key, struct pending *p)
+{
+	if (bpf_map_update_elem(&pending, &key, p, BPF_NOEXIST) == -7 /* E2BIG: map full */)
+		count(CT_STAT_PENDING_FULL);
+}
+
+static __always_inline void on_established(struct sock *sk, u64 key, int oldstate)
+{
+	struct pending *p = bpf_map_lookup_elem(&pending, &key);
+
+	if (oldstate == TCP_SYN_SENT || (p && !p->passive)) {
+		/* Active open done. Without a remembered task it began before we attached. */
+		emit(sk, bpf_get_socket_cookie(sk), CT_EV_CONNECT, TCP_ESTABLISHED, 0, p, false);
+		if (p)
+			bpf_map_delete_elem(&pending, &key);
+	}
+	/* Passive: remembered at SYN_RECV, emitted by accept(). */
+}
+
+static __always_inline void on_close(struct sock *sk, u64 key, int oldstate)
+{
+	struct pending *p = bpf_map_lookup_elem(&pending, &key);
+	u16 flags = 0;
+
+	if (oldstate == TCP_SYN_SENT)
+		count(CT_STAT_CONNECT_FAILED);
+	if (oldstate == TCP_LISTEN) {
+		emit(sk, bpf_get_socket_cookie(sk), CT_EV_UNLISTEN, TCP_LISTEN, 0, NULL, false);
+	} else if (oldstate != TCP_SYN_SENT && oldstate != TCP_SYN_RECV) {
+		/*
+		 * Emitted for every connected socket, also those opened before conntop started,
+		 * so user space can close what it seeded from sock_diag.
+		 */
+		if (p && p->passive)
+			flags |= CT_F_NOT_ACCEPTED;
+		emit(sk, bpf_get_socket_cookie(sk), CT_EV_CLOSE, oldstate, flags, p, false);
+	}
+	if (p)
+		bpf_map_delete_elem(&pending, &key);
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(handle_set_state, struct sock *sk, int oldstate, int newstate)
+{
+	struct pending p = {};
+	u64 key = (u64)sk;
+
+	if (sk_protocol(sk) != IPPROTO_TCP)
+		return 0;
+
+	switch (newstate) {
+	case TCP_SYN_SENT:
+		/* In connect(): the current task is the owner. The port is not chosen yet. */
+		p.cgroup_id = sk_cgroup_id(sk);
+		remember_task(&p);
+		remember(key, &p);
+		break;
+	case TCP_SYN_RECV:
+		/* A passive child (or a simultaneous open, already remembered: NOEXIST keeps it). */
+		p.passive = 1;
+		p.cookie = bpf_get_socket_cookie(sk);
+		p.cgroup_id = sk_cgroup_id(sk);
+		remember(key, &p);
+		break;
+	case TCP_ESTABLISHED:
+		on_established(sk, key, oldstate);
+		break;
+	case TCP_LISTEN:
+		emit(sk, bpf_get_socket_cookie(sk), CT_EV_LISTEN, TCP_LISTEN, 0, NULL, true);
+		break;
+	case TCP_CLOSE:
+		on_close(sk, key, oldstate);
+		break;
+	}
+	return 0;
+}
+
+/* fd -> file -> socket -> sock of the calling task. */
+static __always_inline struct sock *fd_to_sock(long fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *file = NULL;
+	struct socket *sock;
+
+	if (fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+	if (!file)
+		return NULL;
+	sock = BPF_CORE_READ(file, private_data);
+	return sock ? BPF_CORE_READ(sock, sk) : NULL;
+}
+
+static __always_inline int on_accept_exit(long fd)
+{
+	struct pending *p;
+	struct sock *sk;
+	u64 key;
+
+	if (fd < 0)
+		return 0;
+	sk = fd_to_sock(fd);
+	if (!sk)
+		return 0;
+	key = (u64)sk;
+	p = bpf_map_lookup_elem(&pending, &key);
+	if (!p || !p->passive)
+		return 0; /* not a TCP child we saw being born (unix socket, or before start) */
+	emit(sk, p->cookie, CT_EV_ACCEPT, TCP_ESTABLISHED, 0, NULL, true);
+	bpf_map_delete_elem(&pending, &key);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_exit_accept4")
+int handle_accept4_exit(struct syscall_exit_ctx *ctx)
+{
+	return on_accept_exit(ctx->ret);
+}
+
+SEC("tp/syscalls/sys_exit_accept")
+int handle_accept_exit(struct syscall_exit_ctx *ctx)
+{
+	return on_accept_exit(ctx->ret);
+}

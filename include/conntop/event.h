@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The one contract between the BPF programs and user space.
+ *
+ * This header includes nothing: the BPF side gets the __u* types from vmlinux.h, user space from
+ * <linux/types.h>, included before this file. Every field has a fixed width and the padding is
+ * explicit, so the layout is the same for clang -target bpf, gcc and a recording read on another
+ * machine. Change the layout only together with CT_EVENT_VERSION.
+ */
+#ifndef CONNTOP_EVENT_H
+#define CONNTOP_EVENT_H
+
+#define CT_EVENT_VERSION 1
+#define CT_COMM_LEN	 16
+
+/* What happened to a socket. A connection's socket emits its lifecycle, not every state change. */
+enum ct_event_type {
+	CT_EV_CONNECT =
+		1, /* active open reached ESTABLISHED; task = the process that called connect */
+	CT_EV_ACCEPT = 2, /* accept() returned the socket; task = the accepting process */
+	CT_EV_CLOSE = 3, /* the socket left a connected state for CLOSE; task = not meaningful */
+	CT_EV_LISTEN = 4, /* listen(); task = the listening process */
+	CT_EV_UNLISTEN = 5, /* a listening socket closed; task = not meaningful */
+	CT_EV_TYPE_MAX,
+};
+
+/* ct_event.flags */
+enum ct_event_flag {
+	CT_F_NO_TASK = 1 << 0, /* pid, comm and start time are unknown (not from a task) */
+	CT_F_NOT_ACCEPTED = 1 << 1, /* close of a passive socket that accept() never returned */
+};
+
+/* Counters kept per CPU in the BPF "stats" map, summed by user space. */
+enum ct_stat {
+	CT_STAT_LOST = 0, /* ring buffer full: a record could not be reserved */
+	CT_STAT_PENDING_FULL = 1, /* no room to remember a connect/accept in progress */
+	CT_STAT_CONNECT_FAILED = 2, /* SYN_SENT -> CLOSE: the connect never completed (not lost) */
+	CT_STAT_MAX,
+};
+
+struct ct_event {
+	__u64 ts_ns; /* bpf_ktime_get_ns() (CLOCK_MONOTONIC) when it happened */
+	__u64 cookie; /* socket cookie: unique per boot, the socket's identity */
+	__u64 cgroup_id; /* cgroup v2 id of the socket's owner */
+	__u64 proc_start_ns; /* start of the process (boot-based ns): a reused pid is a new process */
+	__u32 pid; /* tgid; 0 when CT_F_NO_TASK */
+	__u32 tid;
+	__u32 netns; /* inode of the socket's network namespace */
+	__u16 type; /* enum ct_event_type */
+	__u16 flags; /* enum ct_event_flag */
+	__u8 family; /* AF_INET or AF_INET6 */
+	__u8 state; /* TCP state after the change; for CT_EV_CLOSE the state it left */
+	__u16 lport; /* local port, host byte order */
+	__u16 rport; /* remote port, host byte order */
+	__u16 pad;
+	__u8 laddr[16]; /* IPv4 in the first 4 bytes, network byte order */
+	__u8 raddr[16];
+	char comm[CT_COMM_LEN]; /* the process's name (thread group leader); may hold any bytes */
+};
+
+#define CT_EVENT_SIZE 104
+
+#endif /* CONNTOP_EVENT_H */

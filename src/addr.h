@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Socket addresses and TCP states as people read them. */
+#ifndef CONNTOP_ADDR_H
+#define CONNTOP_ADDR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* "255.255.255.255:65535" or "[ffff:...:ffff]:65535", with room for the NUL. */
+#define ADDR_PORT_LEN 48
+
+/*
+ * Formats @addr (4 bytes for AF_INET, 16 for AF_INET6, network order) and @port as "a.b.c.d:port"
+ * or "[v6]:port", the form ss and URLs use. Returns the length, or -EAFNOSUPPORT for another family
+ * (the buffer then holds "?").
+ */
+int addr_format(char *buf, size_t size, int family, const uint8_t *addr, uint16_t port);
+
+/* "ESTABLISHED", "CLOSE_WAIT", ... as ss names them; "UNKNOWN" outside the range. */
+const char *tcp_state_name(unsigned int state);
+
+#endif /* CONNTOP_ADDR_H */

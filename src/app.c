@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "app.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bpf_loader.h"
+#include "curses.h"
+#include "events.h"
+#include "export.h"
+#include "keys.h"
+#include "log.h"
+#include "loop.h"
+#include "snapshot.h"
+#include "tracker.h"
+#include "view.h"
+
+struct app {
+	const struct options *opts;
+	struct tracker *tracker;
+	struct bpf_source *source;
+	struct loop *loop;
+	struct ui *ui; /* NULL in batch mode */
+	struct grid *grid;
+	struct view_state view;
+	struct snapshot *shown; /* the frame on screen, kept for redraws between ticks */
+	long frames;
+	int signal_fd;
+	int timer_fd;
+};
+
+static int on_record(void *ctx, const void *data, size_t size)
+{
+	struct app *app = ctx;
+
+	return events_apply(app->tracker, data, size);
+}
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static int redraw(struct app *app)
+{
+	int rows, cols;
+
+	ui_size(app->ui, &rows, &cols);
+	if (!app->grid || app->grid->rows != rows || app->grid->cols != cols) {
+		grid__free(app->grid);
+		app->grid = grid__new(rows, cols);
+		if (!app->grid)
+			return 0; /* a 0x0 terminal: nothing to draw until it grows */
+	}
+	view_apply(&app->view, UI_KEY_RESIZE, rows, app->shown->nconns); /* clamp the scroll */
+	view_render(app->shown, &app->view, app->grid);
+	ui_paint(app->ui, app->grid);
+	return 0;
+}
+
+static int show(struct app *app, struct snapshot *snap)
+{
+	int err;
+
+	snapshot__free(app->shown);
+	app->shown = snap;
+	if (app->ui)
+		return redraw(app);
+	err = export_text(stdout, snap);
+	if (err == -EPIPE) { /* the reader went away, as with `conntop -b | head` */
+		loop_quit(app->loop, 0);
+		return 0;
+	}
+	if (err)
+		log_error("failed to write a frame: %s", strerror(-err));
+	return err;
+}
+
+static int frame(struct app *app)
+{
+	struct source_stats stats;
+	struct snapshot *snap;
+	struct timespec wall;
+	int err;
+
+	err = bpf_source__drain(app->source);
+	if (err < 0) {
+		log_error("failed to read the ring buffer: %s", strerror(-err));
+		return err;
+	}
+	bpf_source__read_stats(app->source, &stats);
+	clock_gettime(CLOCK_REALTIME, &wall);
+	snap = snapshot_take(app->tracker, &stats, monotonic_ns(), wall);
+	if (!snap) {
+		log_error("failed to take a snapshot: out of memory");
+		return -ENOMEM;
+	}
+	err = show(app, snap);
+	if (err)
+		return err;
+	tracker_end_frame(app->tracker);
+	if (app->opts->iterations && ++app->frames >= app->opts->iterations)
+		loop_quit(app->loop, 0);
+	return 0;
+}
+
+static int on_timer(void *ctx)
+{
+	struct app *app = ctx;
+	uint64_t expirations;
+
+	if (read(app->timer_fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
+		return -errno;
+	return frame(app);
+}
+
+static int on_ring(void *ctx)
+{
+	struct app *app = ctx;
+	int n = bpf_source__drain(app->source);
+
+	return n < 0 ? n : 0;
+}
+
+static int on_signal(void *ctx)
+{
+	struct app *app = ctx;
+	struct signalfd_siginfo info;
+
+	if (read(app->signal_fd, &info, sizeof(info)) != sizeof(info))
+		return errno == EAGAIN ? 0 : -errno;
+	if (info.ssi_signo == SIGWINCH) {
+		if (app->ui) {
+			ui_resize(app->ui);
+			return redraw(app);
+		}
+		return 0;
+	}
+	loop_quit(app->loop, 0); /* SIGINT, SIGTERM: a normal way to stop */
+	return 0;
+}
+
+static int on_key(void *ctx)
+{
+	struct app *app = ctx;
+	enum view_reaction reaction = VIEW_NOTHING;
+	int key, rows, cols;
+
+	ui_size(app->ui, &rows, &cols);
+	while ((key = ui_next_key(app->ui)) != UI_KEY_NONE)
+		reaction |= view_apply(&app->view, key, rows, app->shown->nconns);
+	if (reaction & VIEW_QUIT) {
+		loop_quit(app->loop, 0);
+		return 0;
+	}
+	return reaction & VIEW_REDRAW ? redraw(app) : 0;
+}
+
+/* SIGINT, SIGTERM and SIGWINCH arrive through the loop, never in a handler. */
+static int open_signal_fd(void)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGWINCH);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL))
+		return -errno;
+	signal(SIGPIPE, SIG_IGN); /* a closed pipe is an EPIPE from write, handled there */
+	return signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+static int open_timer_fd(double seconds)
+{
+	struct itimerspec spec;
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+
+	if (fd < 0)
+		return -errno;
+	spec.it_interval.tv_sec = (time_t)seconds;
+	spec.it_interval.tv_nsec = (long)((seconds - (double)(time_t)seconds) * 1e9);
+	spec.it_value = spec.it_interval;
+	if (timerfd_settime(fd, 0, &spec, NULL)) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+static int setup(struct app *app)
+{
+	struct bpf_source_opts bpf_opts = {
+		.ringbuf_size = app->opts->ringbuf_size,
+		.pending_max = BPF_DEFAULT_PENDING_MAX,
+	};
+	int err;
+
+	app->tracker = tracker__new(NULL);
+	app->loop = loop__new();
+	if (!app->tracker || !app->loop) {
+		log_error("failed to start: out of memory");
+		return -ENOMEM;
+	}
+	app->signal_fd = open_signal_fd();
+	app->timer_fd = open_timer_fd(app->opts->delay_s);
+	if (app->signal_fd < 0 || app->timer_fd < 0) {
+		log_error("failed to set up signals and the timer: %s", strerror(errno));
+		return -errno;
+	}
+	err = bpf_source__open(&app->source, &bpf_opts, on_record, app);
+	if (err)
+		return err;
+	if ((err = loop_watch(app->loop, app->signal_fd, on_signal, app)) ||
+	    (err = loop_watch(app->loop, app->timer_fd, on_timer, app)) ||
+	    (err = loop_watch(app->loop, bpf_source__fd(app->source), on_ring, app))) {
+		log_error("failed to watch file descriptors: %s", strerror(-err));
+		return err;
+	}
+	if (app->opts->batch)
+		return 0;
+	app->ui = ui__open();
+	if (!app->ui)
+		return -ENOTTY;
+	err = loop_watch(app->loop, STDIN_FILENO, on_key, app);
+	if (err)
+		log_error("failed to watch the keyboard: %s", strerror(-err));
+	return err;
+}
+
+static void teardown(struct app *app)
+{
+	ui__close(app->ui);
+	grid__free(app->grid);
+	snapshot__free(app->shown);
+	bpf_source__free(app->source);
+	loop__free(app->loop);
+	tracker__free(app->tracker);
+	if (app->timer_fd > 0)
+		close(app->timer_fd);
+	if (app->signal_fd > 0)
+		close(app->signal_fd);
+}
+
+int app_run(const struct options *opts)
+{
+	struct app app = { .opts = opts, .signal_fd = -1, .timer_fd = -1 };
+	int err;
+
+	err = setup(&app);
+	if (!err)
+		err = frame(&app); /* the first frame at once, like top; it also says "attached" */
+	if (!err)
+		err = loop_run(app.loop);
+	teardown(&app);
+	return err ? EXIT_RUNTIME : 0;
+}

@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* conntop: htop for TCP connections. main is the list of steps; the work is in app.c. */
+#include <locale.h>
+#include <stdio.h>
+
+#include "app.h"
+#include "log.h"
+#include "options.h"
+
+int main(int argc, char **argv)
+{
+	struct options opts;
+
+	setlocale(LC_ALL, ""); /* UTF-8 names on a UTF-8 terminal */
+	switch (options_parse(&opts, argc, argv, stdout, stderr)) {
+	case OPTIONS_EXIT:
+		return 0;
+	case OPTIONS_USAGE:
+		return EXIT_USAGE;
+	case OPTIONS_RUN:
+		break;
+	}
+	log_set_level(opts.verbose >= 2 ? LOG_DEBUG : opts.verbose ? LOG_INFO : LOG_WARN);
+	return app_run(&opts);
+}

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bpf_loader.h"
+
+#define MIN_DELAY_S 0.05
+#define MAX_DELAY_S 3600.0
+
+enum long_only_option {
+	OPT_RINGBUF_SIZE = 256,
+};
+
+static const struct option long_options[] = {
+	{ "batch", no_argument, NULL, 'b' },
+	{ "iterations", required_argument, NULL, 'n' },
+	{ "delay", required_argument, NULL, 'd' },
+	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF_SIZE },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void print_help(FILE *out)
+{
+	fprintf(out,
+		"Usage: conntop [OPTION]...\n"
+		"Watch TCP connections open and close, live, like htop.\n"
+		"\n"
+		"  -b, --batch             print text frames to stdout instead of the screen\n"
+		"  -n, --iterations=N      exit after N frames\n"
+		"  -d, --delay=SECONDS     time between frames (default 2, fractions allowed)\n"
+		"      --ringbuf-size=SIZE BPF ring buffer size, a power of two (default 8M)\n"
+		"  -v, --verbose           explain failures in detail (libbpf and verifier logs)\n"
+		"  -h, --help              show this help and exit\n"
+		"  -V, --version           show the version and exit\n"
+		"\n"
+		"Keys on the screen: q quit.\n"
+		"Exit status: 0 ok, 1 runtime error, 2 usage error.\n");
+}
+
+int parse_size(const char *text, size_t *size)
+{
+	unsigned long long value, shift = 0;
+	char *end;
+
+	errno = 0;
+	value = strtoull(text, &end, 10);
+	if (errno || end == text || text[0] == '-')
+		return -EINVAL;
+	switch (*end) {
+	case 'k':
+	case 'K':
+		shift = 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		end++;
+		break;
+	}
+	if (*end || value > (SIZE_MAX >> shift))
+		return -EINVAL;
+	*size = (size_t)(value << shift);
+	return 0;
+}
+
+static int parse_long(const char *text, long min, long *value)
+{
+	char *end;
+
+	errno = 0;
+	*value = strtol(text, &end, 10);
+	return errno || end == text || *end || *value < min ? -EINVAL : 0;
+}
+
+static int parse_delay(const char *text, double *value)
+{
+	char *end;
+
+	errno = 0;
+	*value = strtod(text, &end);
+	if (errno || end == text || *end || !(*value >= MIN_DELAY_S && *value <= MAX_DELAY_S))
+		return -EINVAL;
+	return 0;
+}
+
+static int usage_error(FILE *err, const char *fmt, const char *arg)
+{
+	fprintf(err, "conntop: ");
+	fprintf(err, fmt, arg);
+	fprintf(err, "\nTry 'conntop --help' for more information.\n");
+	return OPTIONS_USAGE;
+}
+
+enum options_result options_parse(struct options *opts, int argc, char **argv, FILE *out, FILE *err)
+{
+	int c;
+
+	*opts = (struct options){
+		.delay_s = 2.0,
+		.ringbuf_size = BPF_DEFAULT_RINGBUF_SIZE,
+	};
+	optind = 0; /* also resets getopt's state, so tests can parse again */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":bn:d:vhV", long_options, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			opts->batch = true;
+			break;
+		case 'n':
+			if (parse_long(optarg, 1, &opts->iterations))
+				return usage_error(err, "invalid iteration count '%s'", optarg);
+			break;
+		case 'd':
+			if (parse_delay(optarg, &opts->delay_s))
+				return usage_error(err, "invalid delay '%s' (0.05 to 3600 seconds)",
+						   optarg);
+			break;
+		case OPT_RINGBUF_SIZE:
+			if (parse_size(optarg, &opts->ringbuf_size) ||
+			    bpf_check_ringbuf_size(opts->ringbuf_size))
+				return usage_error(err,
+						   "invalid ring buffer size '%s' (a power of two "
+						   "from 4K to 1G)",
+						   optarg);
+			break;
+		case 'v':
+			opts->verbose++;
+			break;
+		case 'h':
+			print_help(out);
+			return OPTIONS_EXIT;
+		case 'V':
+			fprintf(out, "conntop %s\n", CONNTOP_VERSION);
+			return OPTIONS_EXIT;
+		case ':':
+			return usage_error(err, "option '%s' needs a value", argv[optind - 1]);
+		default:
+			return usage_error(err, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return usage_error(err, "unexpected argument '%s'", argv[optind]);
+	return OPTIONS_RUN;
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Command line options, parsed with getopt_long the way top and ss users expect. */
+#ifndef CONNTOP_OPTIONS_H
+#define CONNTOP_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* Exit statuses, as the man page documents them. */
+#define EXIT_RUNTIME 1
+#define EXIT_USAGE   2
+
+struct options {
+	bool batch; /* -b: text frames on stdout instead of the screen */
+	long iterations; /* -n: frames before exiting; 0 runs until stopped */
+	double delay_s; /* -d: seconds between frames */
+	size_t ringbuf_size; /* --ringbuf-size, bytes */
+	int verbose; /* -v, repeatable */
+};
+
+enum options_result {
+	OPTIONS_RUN, /* go on with @opts */
+	OPTIONS_EXIT, /* --help or --version was printed: exit 0 */
+	OPTIONS_USAGE, /* an error was printed: exit EXIT_USAGE */
+};
+
+/* Help and version go to @out, errors (one line) to @err. */
+enum options_result options_parse(struct options *opts, int argc, char **argv, FILE *out,
+				  FILE *err);
+
+/* Parses "4096", "64K", "8M", "1G" (powers of 1024). 0 or -EINVAL. */
+int parse_size(const char *text, size_t *size);
+
+#endif /* CONNTOP_OPTIONS_H */

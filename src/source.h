@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* What an event source (the BPF programs, later a recording or /proc) counts about itself. */
+#ifndef CONNTOP_SOURCE_H
+#define CONNTOP_SOURCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct source_stats {
+	uint64_t lost; /* records dropped: the ring buffer was full */
+	uint64_t
+		recursion_misses; /* program runs the kernel skipped (already running on that CPU) */
+	uint64_t pending_full; /* connects/accepts not remembered: the pending map was full */
+	uint64_t connect_failed; /* connects that never completed; not a loss */
+};
+
+/* Called with each raw record, in delivery order. */
+typedef int (*record_fn)(void *ctx, const void *data, size_t size);
+
+#endif /* CONNTOP_SOURCE_H */

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "table.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct column_def columns[COL_COUNT] = {
+	[COL_PID] = { "PID", 7, true },		[COL_COMM] = { "COMM", 15, false },
+	[COL_DIR] = { "DIR", 3, false },	[COL_LOCAL] = { "LOCAL", 21, false },
+	[COL_REMOTE] = { "REMOTE", 21, false }, [COL_STATE] = { "STATE", 11, false },
+	[COL_AGE] = { "AGE", 6, true },
+};
+
+const struct column_def *table_column(enum column col)
+{
+	return &columns[col];
+}
+
+int table_addr_width(const struct snapshot *snap)
+{
+	int width = columns[COL_LOCAL].width;
+	size_t i;
+
+	for (i = 0; i < snap->nconns; i++) {
+		int local = strlen(snap->conns[i].local), remote = strlen(snap->conns[i].remote);
+
+		if (local > width)
+			width = local;
+		if (remote > width)
+			width = remote;
+	}
+	return width;
+}
+
+void table_cell(const struct snap_conn *row, enum column col, char *buf, size_t size)
+{
+	switch (col) {
+	case COL_PID:
+		if (row->pid)
+			snprintf(buf, size, "%u", row->pid);
+		else
+			snprintf(buf, size, "-");
+		break;
+	case COL_COMM:
+		snprintf(buf, size, "%s", row->comm[0] ? row->comm : "?");
+		break;
+	case COL_DIR:
+		snprintf(buf, size, "%s", row->dir == CONN_IN ? "in" : "out");
+		break;
+	case COL_LOCAL:
+		snprintf(buf, size, "%s", row->local);
+		break;
+	case COL_REMOTE:
+		snprintf(buf, size, "%s", row->remote);
+		break;
+	case COL_STATE:
+		snprintf(buf, size, "%s", row->closed ? "CLOSED" : tcp_state_name(row->state));
+		break;
+	case COL_AGE:
+		format_age(buf, size, row->age_ns);
+		break;
+	default:
+		snprintf(buf, size, "?");
+	}
+}
+
+void table_header_line(const struct snapshot *snap, int line, char *buf, size_t size)
+{
+	const struct tracker_stats *t = &snap->stats.tracker;
+	const struct source_stats *s = &snap->stats.source;
+	struct tm tm;
+
+	if (line == 0) {
+		localtime_r(&snap->wall.tv_sec, &tm);
+		snprintf(buf, size,
+			 "conntop %02d:%02d:%02d  events: %llu  lost: %llu  active: %llu  "
+			 "opened: %llu (in %llu, out %llu)  closed: %llu",
+			 tm.tm_hour, tm.tm_min, tm.tm_sec, (unsigned long long)t->events,
+			 (unsigned long long)snap->stats.lost, (unsigned long long)t->active,
+			 (unsigned long long)(t->opened_in + t->opened_out),
+			 (unsigned long long)t->opened_in, (unsigned long long)t->opened_out,
+			 (unsigned long long)t->closed);
+		return;
+	}
+	snprintf(
+		buf, size,
+		"processes: %llu  listening: %llu  closed unseen: %llu  not accepted: %llu  "
+		"late: %llu  duplicate: %llu  invalid: %llu  table full: %llu  pending full: %llu  "
+		"ring full: %llu  skipped runs: %llu  failed connects: %llu",
+		(unsigned long long)t->processes, (unsigned long long)t->listening,
+		(unsigned long long)t->close_unseen, (unsigned long long)t->not_accepted,
+		(unsigned long long)t->late, (unsigned long long)t->duplicate_opens,
+		(unsigned long long)t->invalid,
+		(unsigned long long)(t->table_full + t->tombstones_evicted),
+		(unsigned long long)s->pending_full, (unsigned long long)s->lost,
+		(unsigned long long)s->recursion_misses, (unsigned long long)s->connect_failed);
+}

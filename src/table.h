@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The connection table as text: header lines, column titles and cells. The batch/text export
+ * and the curses view both lay out these same strings, so they never disagree.
+ */
+#ifndef CONNTOP_TABLE_H
+#define CONNTOP_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "snapshot.h"
+
+enum column {
+	COL_PID,
+	COL_COMM,
+	COL_DIR,
+	COL_LOCAL,
+	COL_REMOTE,
+	COL_STATE,
+	COL_AGE,
+	COL_COUNT,
+};
+
+struct column_def {
+	const char *title;
+	int width; /* minimum; the address columns widen to fit (see table_addr_width) */
+	bool right_align;
+};
+
+#define TABLE_HEADER_LINES 2
+#define TABLE_LINE_LEN	   512
+
+const struct column_def *table_column(enum column col);
+
+/* The widest address in @snap, at least the column's minimum. */
+int table_addr_width(const struct snapshot *snap);
+
+/* The text of one cell; already printable. */
+void table_cell(const struct snap_conn *row, enum column col, char *buf, size_t size);
+
+/* Line 0: time and the main counters; line 1: every other counter. */
+void table_header_line(const struct snapshot *snap, int line, char *buf, size_t size);
+
+#endif /* CONNTOP_TABLE_H */

@@ -1,0 +1,381 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "tracker.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <uthash.h>
+
+#define NS_PER_SEC 1000000000ull
+
+struct conn_entry {
+	struct conn conn;
+	UT_hash_handle hh; /* by conn.cookie */
+};
+
+struct proc_entry {
+	struct proc proc;
+	UT_hash_handle hh; /* by proc.key */
+};
+
+struct listener_entry {
+	uint64_t cookie;
+	struct proc *proc;
+	UT_hash_handle hh;
+};
+
+/*
+ * A close (or unlisten) for a socket we never saw open. Kept a while, so that an open delivered
+ * after it (per-CPU buffers reorder) is recognised as already over instead of becoming a ghost.
+ */
+struct tombstone {
+	uint64_t cookie;
+	uint64_t closed_ns;
+	UT_hash_handle hh; /* in insertion order, oldest first */
+};
+
+struct tracker {
+	struct tracker_limits limits;
+	struct tracker_stats stats;
+	uint64_t latest_ns; /* newest record time seen: the clock for expiring tombstones */
+	struct conn_entry *conns;
+	struct proc_entry *procs;
+	struct listener_entry *listeners;
+	struct tombstone *tombstones;
+};
+
+static const struct tracker_limits default_limits = {
+	.max_conns = 1 << 20,
+	.max_procs = 1 << 18,
+	.max_listeners = 1 << 16,
+	.max_tombstones = 1 << 16,
+	.tombstone_ns = 10 * NS_PER_SEC,
+};
+
+struct tracker *tracker__new(const struct tracker_limits *limits)
+{
+	struct tracker *tracker = calloc(1, sizeof(*tracker));
+
+	if (!tracker)
+		return NULL;
+	tracker->limits = limits ? *limits : default_limits;
+	return tracker;
+}
+
+void tracker__free(struct tracker *tracker)
+{
+	struct conn_entry *conn, *conn_tmp;
+	struct proc_entry *proc, *proc_tmp;
+	struct listener_entry *lis, *lis_tmp;
+	struct tombstone *tomb, *tomb_tmp;
+
+	if (!tracker)
+		return;
+	HASH_ITER (hh, tracker->conns, conn, conn_tmp) {
+		HASH_DEL(tracker->conns, conn);
+		free(conn);
+	}
+	HASH_ITER (hh, tracker->procs, proc, proc_tmp) {
+		HASH_DEL(tracker->procs, proc);
+		free(proc);
+	}
+	HASH_ITER (hh, tracker->listeners, lis, lis_tmp) {
+		HASH_DEL(tracker->listeners, lis);
+		free(lis);
+	}
+	HASH_ITER (hh, tracker->tombstones, tomb, tomb_tmp) {
+		HASH_DEL(tracker->tombstones, tomb);
+		free(tomb);
+	}
+	free(tracker);
+}
+
+/* The process that owns the socket of @event, created on first sight; NULL if unknown. */
+static struct proc *proc_get(struct tracker *tracker, const struct ct_event *event)
+{
+	struct proc_key key = { .pid = event->pid, .start_ns = event->proc_start_ns };
+	struct proc_entry *entry;
+
+	if (event->flags & CT_F_NO_TASK)
+		return NULL;
+	HASH_FIND(hh, tracker->procs, &key, sizeof(key), entry);
+	if (!entry) {
+		if (HASH_COUNT(tracker->procs) >= tracker->limits.max_procs) {
+			tracker->stats.table_full++;
+			return NULL;
+		}
+		entry = calloc(1, sizeof(*entry));
+		if (!entry) {
+			tracker->stats.table_full++;
+			return NULL;
+		}
+		entry->proc.key = key;
+		HASH_ADD(hh, tracker->procs, proc.key, sizeof(key), entry);
+		tracker->stats.processes++;
+	}
+	/* exec() keeps pid and start time but renames the process: keep the newest name. */
+	memcpy(entry->proc.comm, event->comm, sizeof(entry->proc.comm));
+	entry->proc.refs++;
+	return &entry->proc;
+}
+
+static void proc_put(struct proc *proc)
+{
+	if (proc)
+		proc->refs--; /* freed at the end of the frame, after the rows that show it */
+}
+
+static struct conn_entry *conn_find(const struct tracker *tracker, uint64_t cookie)
+{
+	struct conn_entry *entry;
+
+	HASH_FIND(hh, tracker->conns, &cookie, sizeof(cookie), entry);
+	return entry;
+}
+
+static struct tombstone *tombstone_take(struct tracker *tracker, uint64_t cookie)
+{
+	struct tombstone *tomb;
+
+	HASH_FIND(hh, tracker->tombstones, &cookie, sizeof(cookie), tomb);
+	if (tomb)
+		HASH_DEL(tracker->tombstones, tomb);
+	return tomb;
+}
+
+static void tombstone_add(struct tracker *tracker, uint64_t cookie, uint64_t closed_ns)
+{
+	struct tombstone *tomb = tombstone_take(tracker, cookie);
+
+	if (!tomb && HASH_COUNT(tracker->tombstones) >= tracker->limits.max_tombstones) {
+		tomb = tracker->tombstones; /* the oldest */
+		HASH_DEL(tracker->tombstones, tomb);
+		tracker->stats.tombstones_evicted++;
+	}
+	if (!tomb)
+		tomb = malloc(sizeof(*tomb));
+	if (!tomb) {
+		tracker->stats.tombstones_evicted++;
+		return;
+	}
+	tomb->cookie = cookie;
+	tomb->closed_ns = closed_ns;
+	HASH_ADD(hh, tracker->tombstones, cookie, sizeof(tomb->cookie), tomb);
+}
+
+static void conn_fill(struct tracker *tracker, struct conn *conn, const struct ct_event *event,
+		      enum conn_dir dir)
+{
+	proc_put(conn->proc);
+	memset(conn, 0, sizeof(*conn));
+	conn->cookie = event->cookie;
+	conn->opened_ns = event->ts_ns;
+	conn->cgroup_id = event->cgroup_id;
+	conn->proc = proc_get(tracker, event);
+	conn->netns = event->netns;
+	conn->family = event->family;
+	conn->state = event->state;
+	conn->dir = dir;
+	conn->lport = event->lport;
+	conn->rport = event->rport;
+	memcpy(conn->laddr, event->laddr, sizeof(conn->laddr));
+	memcpy(conn->raddr, event->raddr, sizeof(conn->raddr));
+}
+
+static void count_opened(struct tracker *tracker, enum conn_dir dir)
+{
+	if (dir == CONN_IN)
+		tracker->stats.opened_in++;
+	else
+		tracker->stats.opened_out++;
+}
+
+/* A new connection; @closed_ns is non-zero when its close was already applied (it came late). */
+static void conn_add(struct tracker *tracker, const struct ct_event *event, enum conn_dir dir,
+		     uint64_t closed_ns)
+{
+	struct conn_entry *entry = NULL;
+
+	if (HASH_COUNT(tracker->conns) < tracker->limits.max_conns)
+		entry = calloc(1, sizeof(*entry));
+	if (!entry) {
+		tracker->stats.table_full++;
+		return;
+	}
+	conn_fill(tracker, &entry->conn, event, dir);
+	entry->conn.closed = closed_ns != 0;
+	entry->conn.closed_ns = closed_ns;
+	HASH_ADD(hh, tracker->conns, conn.cookie, sizeof(entry->conn.cookie), entry);
+	if (!closed_ns)
+		tracker->stats.active++;
+}
+
+static void on_open(struct tracker *tracker, const struct ct_event *event, enum conn_dir dir)
+{
+	struct conn_entry *entry = conn_find(tracker, event->cookie);
+	struct tombstone *tomb;
+
+	if (entry && !entry->conn.closed) {
+		tracker->stats.duplicate_opens++;
+		if (!entry->conn.proc) /* a later record may know the owner */
+			entry->conn.proc = proc_get(tracker, event);
+		return;
+	}
+	if (entry) {
+		if (event->ts_ns <= entry->conn.closed_ns) {
+			tracker->stats.late++; /* a stale open of the connection that just closed */
+			return;
+		}
+		/* The same socket connected again (after a disconnect): a new connection. */
+		conn_fill(tracker, &entry->conn, event, dir);
+		tracker->stats.active++;
+		count_opened(tracker, dir);
+		return;
+	}
+	tomb = tombstone_take(tracker, event->cookie);
+	if (tomb && event->ts_ns <= tomb->closed_ns) {
+		/* Its close came first: count it as in-order delivery would have. */
+		tracker->stats.late++;
+		tracker->stats.close_unseen--;
+		tracker->stats.closed++;
+		count_opened(tracker, dir);
+		conn_add(tracker, event, dir, tomb->closed_ns);
+		free(tomb);
+		return;
+	}
+	free(tomb);
+	count_opened(tracker, dir);
+	conn_add(tracker, event, dir, 0);
+}
+
+static void on_close(struct tracker *tracker, const struct ct_event *event)
+{
+	struct conn_entry *entry = conn_find(tracker, event->cookie);
+
+	if (!entry) {
+		tracker->stats.close_unseen++;
+		if (event->flags & CT_F_NOT_ACCEPTED)
+			tracker->stats.not_accepted++;
+		tombstone_add(tracker, event->cookie, event->ts_ns);
+		return;
+	}
+	if (entry->conn.closed || event->ts_ns < entry->conn.opened_ns) {
+		/* A repeated close, or the close of an earlier connection of this socket. */
+		tracker->stats.late++;
+		return;
+	}
+	entry->conn.closed = true;
+	entry->conn.closed_ns = event->ts_ns;
+	entry->conn.state = event->state;
+	tracker->stats.closed++;
+	tracker->stats.active--;
+}
+
+static void on_listen(struct tracker *tracker, const struct ct_event *event)
+{
+	struct listener_entry *lis;
+	struct tombstone *tomb = tombstone_take(tracker, event->cookie);
+
+	if (tomb && event->ts_ns <= tomb->closed_ns) {
+		tracker->stats.late++;
+		free(tomb);
+		return;
+	}
+	free(tomb);
+	HASH_FIND(hh, tracker->listeners, &event->cookie, sizeof(event->cookie), lis);
+	if (lis)
+		return; /* listen() again on a listening socket only changes its backlog */
+	if (HASH_COUNT(tracker->listeners) >= tracker->limits.max_listeners ||
+	    !(lis = calloc(1, sizeof(*lis)))) {
+		tracker->stats.table_full++;
+		return;
+	}
+	lis->cookie = event->cookie;
+	lis->proc = proc_get(tracker, event);
+	HASH_ADD(hh, tracker->listeners, cookie, sizeof(lis->cookie), lis);
+	tracker->stats.listening++;
+}
+
+static void on_unlisten(struct tracker *tracker, const struct ct_event *event)
+{
+	struct listener_entry *lis;
+
+	HASH_FIND(hh, tracker->listeners, &event->cookie, sizeof(event->cookie), lis);
+	if (!lis) {
+		tombstone_add(tracker, event->cookie, event->ts_ns);
+		return;
+	}
+	proc_put(lis->proc);
+	HASH_DEL(tracker->listeners, lis);
+	free(lis);
+	tracker->stats.listening--;
+}
+
+void tracker_apply(struct tracker *tracker, const struct ct_event *event)
+{
+	tracker->stats.events++;
+	if (event->ts_ns > tracker->latest_ns)
+		tracker->latest_ns = event->ts_ns;
+	switch (event->type) {
+	case CT_EV_CONNECT:
+		on_open(tracker, event, CONN_OUT);
+		break;
+	case CT_EV_ACCEPT:
+		on_open(tracker, event, CONN_IN);
+		break;
+	case CT_EV_CLOSE:
+		on_close(tracker, event);
+		break;
+	case CT_EV_LISTEN:
+		on_listen(tracker, event);
+		break;
+	case CT_EV_UNLISTEN:
+		on_unlisten(tracker, event);
+		break;
+	}
+}
+
+void tracker_count_invalid(struct tracker *tracker)
+{
+	tracker->stats.invalid++;
+}
+
+void tracker_end_frame(struct tracker *tracker)
+{
+	struct conn_entry *conn, *conn_tmp;
+	struct proc_entry *proc, *proc_tmp;
+	struct tombstone *tomb, *tomb_tmp;
+
+	HASH_ITER (hh, tracker->conns, conn, conn_tmp) {
+		if (!conn->conn.closed)
+			continue;
+		proc_put(conn->conn.proc);
+		HASH_DEL(tracker->conns, conn);
+		free(conn);
+	}
+	HASH_ITER (hh, tracker->procs, proc, proc_tmp) {
+		if (proc->proc.refs)
+			continue;
+		HASH_DEL(tracker->procs, proc);
+		free(proc);
+		tracker->stats.processes--;
+	}
+	HASH_ITER (hh, tracker->tombstones, tomb, tomb_tmp) {
+		if (tomb->closed_ns + tracker->limits.tombstone_ns >= tracker->latest_ns)
+			continue;
+		HASH_DEL(tracker->tombstones, tomb);
+		free(tomb);
+	}
+}
+
+const struct tracker_stats *tracker_stats(const struct tracker *tracker)
+{
+	return &tracker->stats;
+}
+
+void tracker_for_each_conn(const struct tracker *tracker, conn_visit_fn visit, void *ctx)
+{
+	const struct conn_entry *entry;
+
+	for (entry = tracker->conns; entry; entry = entry->hh.next)
+		visit(&entry->conn, ctx);
+}

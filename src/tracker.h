@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The state: connections, listening sockets and the processes that own them, built from records
+ * in any order a per-CPU transport can deliver them.
+ *
+ * Identity: a socket is its cookie (unique per boot, never reused, unlike pids and ports); a process
+ * is its pid together with its start time (a reused pid is a new process).
+ *
+ * Frames: a closed connection is kept, marked closed, until the end of the frame that showed it,
+ * so a connection shorter than the refresh is still seen once; totals count every one.
+ */
+#ifndef CONNTOP_TRACKER_H
+#define CONNTOP_TRACKER_H
+
+#include <linux/types.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conntop/event.h"
+
+enum conn_dir {
+	CONN_OUT, /* we connected */
+	CONN_IN, /* we accepted */
+};
+
+struct proc;
+
+struct conn {
+	uint64_t cookie;
+	uint64_t opened_ns; /* record time of the open, CLOCK_MONOTONIC */
+	uint64_t closed_ns;
+	uint64_t cgroup_id;
+	struct proc *proc; /* NULL when the owner is not known */
+	uint32_t netns;
+	uint8_t family;
+	uint8_t state; /* last known TCP state */
+	uint8_t dir; /* enum conn_dir */
+	bool closed;
+	uint16_t lport, rport;
+	uint8_t laddr[16], raddr[16];
+};
+
+struct proc_key {
+	uint32_t pid;
+	uint32_t pad; /* zero: the key is hashed as bytes */
+	uint64_t start_ns;
+};
+
+struct proc {
+	struct proc_key key;
+	char comm[CT_COMM_LEN]; /* raw bytes from the kernel: sanitize before showing */
+	uint32_t refs; /* connections and listeners that point here */
+};
+
+struct tracker_stats {
+	uint64_t events; /* records applied */
+	uint64_t invalid; /* records the decoder rejected */
+	uint64_t opened_in; /* accepted connections */
+	uint64_t opened_out; /* connected connections */
+	uint64_t closed; /* closes of connections we saw open */
+	uint64_t close_unseen; /* closes of connections never seen open (before start) */
+	uint64_t not_accepted; /* passive connections closed before accept() returned them */
+	uint64_t duplicate_opens; /* opens of a socket already open */
+	uint64_t late; /* records older than one already applied for the same socket */
+	uint64_t table_full; /* connections, processes or listeners not kept: table limit */
+	uint64_t
+		tombstones_evicted; /* closes forgotten early, so a later late open may be missed */
+	uint64_t active; /* open connections now */
+	uint64_t listening; /* listening sockets now */
+	uint64_t processes; /* processes known now (kept until their last row is shown) */
+};
+
+struct tracker_limits {
+	size_t max_conns;
+	size_t max_procs;
+	size_t max_listeners;
+	size_t max_tombstones;
+	uint64_t tombstone_ns; /* how long a close waits for an open delivered late */
+};
+
+/* @limits may be NULL for the defaults. */
+struct tracker *tracker__new(const struct tracker_limits *limits);
+void tracker__free(struct tracker *tracker);
+
+void tracker_apply(struct tracker *tracker, const struct ct_event *event);
+void tracker_count_invalid(struct tracker *tracker);
+
+/* Forgets what the frame just shown no longer needs: closed connections, idle processes. */
+void tracker_end_frame(struct tracker *tracker);
+
+const struct tracker_stats *tracker_stats(const struct tracker *tracker);
+
+typedef void (*conn_visit_fn)(const struct conn *conn, void *ctx);
+void tracker_for_each_conn(const struct tracker *tracker, conn_visit_fn visit, void *ctx);
+
+#endif /* CONNTOP_TRACKER_H */

@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "curses.h"
+
+#define NCURSES_WIDECHAR 1
+#include <ncursesw/curses.h>
+#include <ncursesw/term.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "keys.h"
+#include "log.h"
+
+struct ui {
+	SCREEN *screen;
+	bool color;
+};
+
+/* For the crash handler, which may use only async-signal-safe calls: computed at start. */
+static struct termios saved_termios;
+static char restore_seq[128];
+static size_t restore_len;
+
+static void append_cap(const char *name)
+{
+	char *cap = tigetstr((char *)name);
+	size_t len;
+
+	if (!cap || cap == (char *)-1)
+		return;
+	len = strlen(cap);
+	if (restore_len + len < sizeof(restore_seq)) {
+		memcpy(restore_seq + restore_len, cap, len);
+		restore_len += len;
+	}
+}
+
+/* A crash must not leave the terminal in raw mode on the alternate screen. */
+static void restore_on_crash(int sig)
+{
+	ssize_t ignored = write(STDOUT_FILENO, restore_seq, restore_len);
+
+	(void)ignored;
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_termios);
+	raise(sig); /* SA_RESETHAND: the default action now, core dump and all */
+}
+
+static void install_crash_handlers(void)
+{
+	static const int signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
+	struct sigaction sa = { .sa_handler = restore_on_crash, .sa_flags = SA_RESETHAND };
+	size_t i;
+
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+		sigaction(signals[i], &sa, NULL);
+}
+
+static const short role_colors[ROLE_COUNT][2] = {
+	/* foreground, background */
+	[ROLE_NORMAL] = { -1, -1 },
+	[ROLE_HEADER] = { COLOR_CYAN, -1 },
+	[ROLE_ALERT] = { COLOR_RED, -1 },
+	[ROLE_TITLE] = { COLOR_BLACK, COLOR_GREEN },
+	[ROLE_CLOSED] = { COLOR_RED, -1 },
+	[ROLE_FOOTER_KEY] = { COLOR_WHITE, COLOR_BLACK },
+	[ROLE_FOOTER] = { COLOR_BLACK, COLOR_CYAN },
+};
+
+/* Without colour (NO_COLOR, or a terminal without) the roles still read: bold, reverse, dim. */
+static attr_t role_attr(const struct ui *ui, enum role role)
+{
+	static const attr_t mono[ROLE_COUNT] = {
+		[ROLE_HEADER] = A_BOLD,	    [ROLE_ALERT] = A_BOLD | A_UNDERLINE,
+		[ROLE_TITLE] = A_REVERSE,   [ROLE_CLOSED] = A_DIM,
+		[ROLE_FOOTER_KEY] = A_BOLD, [ROLE_FOOTER] = A_REVERSE,
+	};
+
+	if (ui->color)
+		return COLOR_PAIR(role + 1) | (role == ROLE_ALERT ? A_BOLD : 0);
+	return mono[role];
+}
+
+static void setup_colors(struct ui *ui)
+{
+	const char *no_color = getenv("NO_COLOR");
+	int role;
+
+	ui->color = has_colors() && !(no_color && no_color[0]);
+	if (!ui->color)
+		return;
+	start_color();
+	use_default_colors();
+	for (role = 0; role < ROLE_COUNT; role++)
+		init_pair(role + 1, role_colors[role][0], role_colors[role][1]);
+}
+
+struct ui *ui__open(void)
+{
+	struct ui *ui;
+
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		log_error("the screen needs a terminal; use -b for text output to a pipe or file");
+		return NULL;
+	}
+	ui = calloc(1, sizeof(*ui));
+	if (!ui)
+		return NULL;
+	tcgetattr(STDIN_FILENO, &saved_termios);
+	ui->screen = newterm(NULL, stdout, stdin);
+	if (!ui->screen) {
+		log_error("failed to set up the terminal '%s'; check TERM",
+			  getenv("TERM") ?: "(unset)");
+		free(ui);
+		return NULL;
+	}
+	append_cap("rmcup");
+	append_cap("cnorm");
+	append_cap("sgr0");
+	install_crash_handlers();
+	cbreak();
+	noecho();
+	nonl();
+	curs_set(0);
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	setup_colors(ui);
+	log_hold();
+	return ui;
+}
+
+void ui__close(struct ui *ui)
+{
+	if (!ui)
+		return;
+	endwin();
+	delscreen(ui->screen);
+	free(ui);
+	log_release();
+}
+
+void ui_size(const struct ui *ui, int *rows, int *cols)
+{
+	(void)ui;
+	getmaxyx(stdscr, *rows, *cols);
+}
+
+void ui_resize(struct ui *ui)
+{
+	struct winsize ws;
+
+	(void)ui;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col)
+		resizeterm(ws.ws_row, ws.ws_col);
+}
+
+void ui_paint(struct ui *ui, const struct grid *grid)
+{
+	int row, col;
+
+	erase();
+	for (row = 0; row < grid->rows && row < LINES; row++) {
+		for (col = 0; col < grid->cols && col < COLS; col++) {
+			const struct cell *cell = &grid->cells[row * grid->cols + col];
+			wchar_t text[2] = { cell->ch, L'\0' };
+			cchar_t cc;
+
+			if (!cell->ch) /* right half of a wide character */
+				continue;
+			setcchar(&cc, text, role_attr(ui, cell->role), 0, NULL);
+			mvadd_wch(row, col, &cc);
+		}
+	}
+	refresh();
+}
+
+static int translate_key(int code)
+{
+	switch (code) {
+	case KEY_UP:
+		return UI_KEY_UP;
+	case KEY_DOWN:
+		return UI_KEY_DOWN;
+	case KEY_PPAGE:
+		return UI_KEY_PGUP;
+	case KEY_NPAGE:
+		return UI_KEY_PGDN;
+	case KEY_HOME:
+		return UI_KEY_HOME;
+	case KEY_END:
+		return UI_KEY_END;
+	case KEY_F(1):
+		return UI_KEY_F1;
+	case KEY_F(10):
+		return UI_KEY_F10;
+	case KEY_RESIZE:
+		return UI_KEY_RESIZE;
+	default:
+		return UI_KEY_OTHER;
+	}
+}
+
+int ui_next_key(struct ui *ui)
+{
+	wint_t ch;
+	int kind;
+
+	(void)ui;
+	kind = get_wch(&ch);
+	if (kind == ERR)
+		return UI_KEY_NONE;
+	if (kind == KEY_CODE_YES)
+		return translate_key(ch);
+	return (int)ch;
+}
