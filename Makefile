@@ -35,6 +35,8 @@ HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(HELPER_SRCS))
 
 .PHONY: all run test check tests deps deps-test format clean
+# Keep intermediate objects, so a second `make` has nothing to do.
+.SECONDARY:
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/conntop

@@ -23,7 +23,7 @@ static void put_cell(FILE *out, enum column col, const char *text, int addr_widt
 
 int export_text(FILE *out, const struct snapshot *snap)
 {
-	int addr_width = table_addr_width(snap);
+	int addr_width = table_addr_width(snap, table_column(COL_LOCAL)->width);
 	char buf[TABLE_LINE_LEN];
 	enum column col;
 	size_t i;

@@ -7,11 +7,16 @@
 #include <stdint.h>
 
 struct source_stats {
-	uint64_t lost; /* records dropped: the ring buffer was full */
-	uint64_t
-		recursion_misses; /* program runs the kernel skipped (already running on that CPU) */
-	uint64_t pending_full; /* connects/accepts not remembered: the pending map was full */
-	uint64_t connect_failed; /* connects that never completed; not a loss */
+	/* Records dropped because the ring buffer was full. */
+	uint64_t lost;
+	/* Program runs the kernel skipped (already running on that CPU) that nothing handled. */
+	uint64_t recursion_misses;
+	/* Skipped runs that the nested copy handled instead: not lost. */
+	uint64_t nested_rescued;
+	/* Connects/accepts not remembered: the pending map was full. */
+	uint64_t pending_full;
+	/* Connects that never completed: not a loss. */
+	uint64_t connect_failed;
 };
 
 /* Called with each raw record, in delivery order. */

@@ -16,9 +16,9 @@ const struct column_def *table_column(enum column col)
 	return &columns[col];
 }
 
-int table_addr_width(const struct snapshot *snap)
+int table_addr_width(const struct snapshot *snap, int min)
 {
-	int width = columns[COL_LOCAL].width;
+	int width = min;
 	size_t i;
 
 	for (i = 0; i < snap->nconns; i++) {
@@ -86,12 +86,13 @@ void table_header_line(const struct snapshot *snap, int line, char *buf, size_t 
 		buf, size,
 		"processes: %llu  listening: %llu  closed unseen: %llu  not accepted: %llu  "
 		"late: %llu  duplicate: %llu  invalid: %llu  table full: %llu  pending full: %llu  "
-		"ring full: %llu  skipped runs: %llu  failed connects: %llu",
+		"ring full: %llu  skipped runs: %llu  nested: %llu  failed connects: %llu",
 		(unsigned long long)t->processes, (unsigned long long)t->listening,
 		(unsigned long long)t->close_unseen, (unsigned long long)t->not_accepted,
 		(unsigned long long)t->late, (unsigned long long)t->duplicate_opens,
 		(unsigned long long)t->invalid,
 		(unsigned long long)(t->table_full + t->tombstones_evicted),
 		(unsigned long long)s->pending_full, (unsigned long long)s->lost,
-		(unsigned long long)s->recursion_misses, (unsigned long long)s->connect_failed);
+		(unsigned long long)s->recursion_misses, (unsigned long long)s->nested_rescued,
+		(unsigned long long)s->connect_failed);
 }

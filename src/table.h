@@ -33,8 +33,8 @@ struct column_def {
 
 const struct column_def *table_column(enum column col);
 
-/* The widest address in @snap, at least the column's minimum. */
-int table_addr_width(const struct snapshot *snap);
+/* The widest address in @snap, at least @min. */
+int table_addr_width(const struct snapshot *snap, int min);
 
 /* The text of one cell; already printable. */
 void table_cell(const struct snap_conn *row, enum column col, char *buf, size_t size);

@@ -54,8 +54,11 @@ void grid_set_row_role(struct grid *grid, int row, enum role role)
 /* Decodes the next character of @text; unprintable or invalid input reads as one '?'. */
 static size_t next_char(const char *text, size_t len, mbstate_t *state, wchar_t *wc, int *width)
 {
-	size_t n = mbrtowc(wc, text, len, state);
+	size_t n;
 
+	if (!len)
+		return 0;
+	n = mbrtowc(wc, text, len, state);
 	if (n == 0)
 		return 0;
 	if (n == (size_t)-1 || n == (size_t)-2) { /* not text in this locale */

@@ -59,21 +59,30 @@ enum view_reaction view_apply(struct view_state *view, int key, int screen_rows,
 	return VIEW_REDRAW;
 }
 
-/* Column widths for this screen: addresses get what the fixed columns leave. */
+#define SCREEN_ADDR_MIN 15 /* "255.255.255.255" fits, so IPv4 columns rarely move */
+#define SCREEN_COMM_MIN 8
+
+/*
+ * Column widths for this screen. Addresses are never cut: the command name shrinks first, and
+ * on a screen still too narrow the columns past its right edge are clipped, as in htop.
+ */
 static void layout(const struct snapshot *snap, int cols, int widths[COL_COUNT])
 {
-	int fixed = 0, addr, col;
+	int fixed = 0, addr = table_addr_width(snap, SCREEN_ADDR_MIN), excess, col;
 
 	for (col = 0; col < COL_COUNT; col++) {
 		widths[col] = table_column(col)->width;
 		if (col != COL_LOCAL && col != COL_REMOTE)
 			fixed += widths[col] + 1;
 	}
-	addr = (cols - fixed - 2) / 2;
-	if (addr > table_addr_width(snap))
-		addr = table_addr_width(snap);
-	if (addr < 9)
-		addr = 9;
+	excess = fixed + 2 * (addr + 1) - 1 - cols;
+	if (excess > 0) {
+		int give = widths[COL_COMM] - SCREEN_COMM_MIN;
+
+		give = excess < give ? excess : give;
+		widths[COL_COMM] -= give;
+		excess -= give;
+	}
 	widths[COL_LOCAL] = widths[COL_REMOTE] = addr;
 }
 
@@ -82,6 +91,7 @@ static void put_cells(struct grid *grid, int row, const int widths[COL_COUNT],
 {
 	int col, x = 0;
 
+	grid_set_row_role(grid, row, role);
 	for (col = 0; col < COL_COUNT && x < grid->cols; col++) {
 		int pad = 0;
 
@@ -148,7 +158,6 @@ void view_render(const struct snapshot *snap, const struct view_state *view, str
 	render_header(snap, grid);
 	for (col = 0; col < COL_COUNT; col++)
 		titles[col] = table_column(col)->title;
-	grid_set_row_role(grid, VIEW_TOP_ROWS - 1, ROLE_TITLE);
 	put_cells(grid, VIEW_TOP_ROWS - 1, widths, titles, ROLE_TITLE);
 	render_rows(snap, view, grid, widths);
 	render_footer(grid);

@@ -35,6 +35,7 @@ enum ct_stat {
 	CT_STAT_LOST = 0, /* ring buffer full: a record could not be reserved */
 	CT_STAT_PENDING_FULL = 1, /* no room to remember a connect/accept in progress */
 	CT_STAT_CONNECT_FAILED = 2, /* SYN_SENT -> CLOSE: the connect never completed (not lost) */
+	CT_STAT_NESTED_RESCUED = 3, /* state changes handled by the nested copy (not lost) */
 	CT_STAT_MAX,
 };
 
