@@ -1,0 +1,113 @@
+# shellcheck shell=bash
+# Shared by the integration tests: each check prints "ok <what>" or "FAIL <what>" (tests/run.sh
+# counts them), every process a test starts is stopped on exit, pass or fail, and every wait is
+# bounded.
+
+# No pipefail: `producer | grep -q` must not fail when grep stops reading at the first match.
+set -u
+BUILD=${BUILD:-build}
+CONNTOP="$PWD/$BUILD/conntop"
+TCPFIXTURE="$PWD/$BUILD/tests/tcpfixture"
+TMP=$(mktemp -d /tmp/conntop-test.XXXXXX)
+PIDS=()
+
+cleanup() {
+	local watchdog
+	[ ${#PIDS[@]} -eq 0 ] || {
+		kill -TERM "${PIDS[@]}" 2>/dev/null
+		# Whatever has not ended 5 s after SIGTERM is killed.
+		(sleep 5 && kill -KILL "${PIDS[@]}" 2>/dev/null) &
+		watchdog=$!
+		wait "${PIDS[@]}" 2>/dev/null
+		kill "$watchdog" 2>/dev/null
+	}
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+ok() { echo "ok $*"; }
+fail() { echo "FAIL $*"; }
+skip() { echo "SKIP $*"; }
+
+# check "what" command...: one counted check.
+check() {
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else fail "$what"; fi
+}
+
+# Root is needed to load BPF programs. Outside CI, without it, the test says SKIP and stops.
+require_root() {
+	[ "$(id -u)" -eq 0 ] && return 0
+	if [ "${CI:-}" = true ]; then
+		fail "$(basename "$0"): needs root, and CI runs as root"
+		exit 1
+	fi
+	skip "$(basename "$0"): needs root"
+	exit 0
+}
+
+# wait_until SECONDS command...: polls every 0.05 s; 0 when the command succeeded in time.
+wait_until() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ $SECONDS -lt $deadline ] || return 1
+		sleep 0.05
+	done
+}
+
+# start NAME command...: runs it in the background with stdin from a pipe we hold open (closing it
+# with `finish NAME` asks the fixture to end) and stdout in $TMP/NAME.out. Sets PID_<NAME>.
+start() {
+	local name=$1 fd
+	shift
+	mkfifo "$TMP/$name.in"
+	"$@" <"$TMP/$name.in" >"$TMP/$name.out" 2>"$TMP/$name.err" &
+	printf -v "PID_$name" '%s' $!
+	PIDS+=($!)
+	exec {fd}>"$TMP/$name.in"
+	printf -v "FD_$name" '%s' "$fd"
+}
+
+finish() {
+	local fdvar="FD_$1"
+	eval "exec ${!fdvar}>&-"
+}
+
+# wait_line NAME REGEX [SECONDS]: until NAME's output has a line matching REGEX.
+wait_line() {
+	wait_until "${3:-10}" grep -qE "$2" "$TMP/$1.out"
+}
+
+# conntop in batch mode, a frame every 0.2 s, into $TMP/conntop.out; returns once attached.
+start_conntop() {
+	start conntop timeout 120 "$CONNTOP" -b -d 0.2 "$@"
+	wait_line conntop '^conntop [0-9:]{8} ' 15
+}
+
+# The last complete frame conntop printed (a frame ends with a blank line), read from the end so
+# polling stays cheap while the output grows.
+last_frame() {
+	tac "$TMP/conntop.out" | awk '
+		started { print }
+		started && /^conntop [0-9][0-9]:[0-9][0-9]:[0-9][0-9] / { exit }
+		!started && /^$/ { started = 1; print }' | tac
+}
+
+# header_value NAME: a counter from the last complete frame's header: "lost" reads "lost: 0",
+# "in" reads "(in 5, ...".
+header_value() {
+	last_frame | head -2 | grep -oE "(^|[ (])$1:? [0-9]+" | head -1 | grep -oE '[0-9]+$'
+}
+
+frames_printed() {
+	grep -cE '^conntop [0-9:]{8} ' "$TMP/conntop.out"
+}
+
+frames_at_least() { [ "$(frames_printed)" -ge "$1" ]; }
+
+# wait_frames N: until N more frames have been printed.
+wait_frames() {
+	wait_until 10 frames_at_least $(($(frames_printed) + $1))
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# How conntop fails and stops: one clear line and the documented exit status; signals stop it
+# cleanly with nothing of it left attached in the kernel and the host's mounts untouched.
+cd "$(dirname "$0")/../.." || exit 1
+source tests/integration/lib.sh
+require_root
+
+ours_attached() { bpftool prog show 2>/dev/null | grep -qE 'name handle_(set_stat|accept)'; }
+
+"$CONNTOP" --bogus >"$TMP/out" 2>"$TMP/err"
+check "unknown option exits 2" test $? = 2
+check "unknown option: one line naming it" \
+	bash -c "[ \$(wc -l <'$TMP/err') = 2 ] && grep -q \"unknown option '--bogus'\" '$TMP/err'"
+"$CONNTOP" --help >"$TMP/out" 2>&1
+check "--help exits 0 and shows usage" bash -c "[ $? = 0 ] && grep -q '^Usage: conntop' '$TMP/out'"
+"$CONNTOP" --version >"$TMP/out" 2>&1
+check "--version exits 0" bash -c "[ $? = 0 ] && grep -qE '^conntop [0-9]+\.[0-9]+' '$TMP/out'"
+
+# Not root: a copy nobody may run, then one line saying why and what to do, exit 1.
+chmod 755 "$TMP"
+cp "$CONNTOP" "$TMP/conntop"
+setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all \
+	"$TMP/conntop" -b -n 1 >"$TMP/out" 2>"$TMP/err"
+status=$?
+check "unprivileged run exits 1 (got $status)" test $status = 1
+check "unprivileged run says permission denied and what to do" \
+	grep -q 'permission denied: .*run it with sudo' "$TMP/err"
+check "unprivileged run prints one line" test "$(wc -l <"$TMP/err")" = 1
+check "unprivileged run prints no frame" test ! -s "$TMP/out"
+
+# -n: exactly that many frames, then exit 0 on its own.
+mounts_before=$(grep -c tracefs /proc/self/mounts)
+"$CONNTOP" -b -n 2 -d 0.1 >"$TMP/out" 2>"$TMP/err"
+check "-n 2 exits 0" test $? = 0
+check "-n 2 prints two frames" test "$(grep -cE '^conntop [0-9:]{8} ' "$TMP/out")" = 2
+check "host mount table untouched" test "$(grep -c tracefs /proc/self/mounts)" = "$mounts_before"
+check "nothing attached after exit" eval '! ours_attached'
+
+for sig in TERM INT; do
+	start "run_$sig" "$CONNTOP" -b -d 0.2
+	check "SIG$sig: attached" wait_line "run_$sig" '^conntop [0-9:]{8} ' 15
+	check "SIG$sig: programs attached while running" ours_attached
+	pidvar="PID_run_$sig"
+	kill -"$sig" "${!pidvar}"
+	wait "${!pidvar}"
+	check "SIG$sig: exits 0" test $? = 0
+	check "SIG$sig: nothing attached afterwards" eval '! ours_attached'
+done

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Addresses and states as people read them, and the sanitizing of outside strings. */
+#include "test_util.h"
+
+#include <errno.h>
+
+#include "addr.h"
+#include "sanitize.h"
+
+static void formats_ipv4(void **state)
+{
+	unsigned char a[16] = { 0 };
+	char buf[ADDR_PORT_LEN];
+
+	(void)state;
+	inet_pton(AF_INET, "192.168.10.200", a);
+	assert_int_equal(addr_format(buf, sizeof(buf), AF_INET, a, 65535), 20);
+	assert_string_equal(buf, "192.168.10.200:65535");
+}
+
+static void formats_ipv6_in_brackets(void **state)
+{
+	unsigned char a[16];
+	char buf[ADDR_PORT_LEN];
+
+	(void)state;
+	inet_pton(AF_INET6, "::1", a);
+	addr_format(buf, sizeof(buf), AF_INET6, a, 80);
+	assert_string_equal(buf, "[::1]:80");
+	inet_pton(AF_INET6, "::ffff:10.0.0.1", a);
+	addr_format(buf, sizeof(buf), AF_INET6, a, 443);
+	assert_string_equal(buf, "[::ffff:10.0.0.1]:443");
+	memset(a, 0xff, sizeof(a)); /* the widest there is must fit */
+	assert_int_equal(addr_format(buf, sizeof(buf), AF_INET6, a, 65535), ADDR_PORT_LEN - 1);
+	assert_string_equal(buf, "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535");
+}
+
+static void refuses_unknown_family(void **state)
+{
+	unsigned char a[16] = { 0 };
+	char buf[ADDR_PORT_LEN];
+
+	(void)state;
+	assert_int_equal(addr_format(buf, sizeof(buf), 1, a, 1), -EAFNOSUPPORT);
+	assert_string_equal(buf, "?");
+}
+
+static void names_tcp_states(void **state)
+{
+	(void)state;
+	assert_string_equal(tcp_state_name(1), "ESTABLISHED");
+	assert_string_equal(tcp_state_name(10), "LISTEN");
+	assert_string_equal(tcp_state_name(0), "UNKNOWN");
+	assert_string_equal(tcp_state_name(200), "UNKNOWN");
+}
+
+static void sanitize_escapes_control_bytes(void **state)
+{
+	char out[64];
+	const char evil[] = "\x1b[2Jx\ny\x7f";
+
+	(void)state;
+	sanitize(out, sizeof(out), evil, sizeof(evil));
+	assert_string_equal(out, "\\x1b[2Jx\\x0ay\\x7f");
+}
+
+static void sanitize_keeps_utf8_and_escapes_invalid_bytes(void **state)
+{
+	char out[64];
+
+	(void)state;
+	sanitize(out, sizeof(out), "caf\xc3\xa9 \xe6\x97\xa5", 64);
+	assert_string_equal(out, "caf\xc3\xa9 \xe6\x97\xa5");
+	sanitize(out, sizeof(out), "a\xc3(b\xff\xc0\xaf", 64); /* cut sequence, 0xff, overlong */
+	assert_string_equal(out, "a\\xc3(b\\xff\\xc0\\xaf");
+	sanitize(out, sizeof(out), "\xed\xa0\x80", 64); /* a UTF-16 surrogate */
+	assert_string_equal(out, "\\xed\\xa0\\x80");
+}
+
+static void sanitize_escapes_text_reordering(void **state)
+{
+	char out[64];
+
+	(void)state;
+	sanitize(out, sizeof(out),
+		 "ab\xe2\x80\xae"
+		 "cd\xc2\x9b",
+		 64); /* RLO, C1 CSI */
+	assert_string_equal(out, "ab\\u{202e}cd\\u{009b}");
+}
+
+static void sanitize_never_cuts_an_escape_or_a_character(void **state)
+{
+	char out[6];
+
+	(void)state;
+	assert_int_equal(sanitize(out, sizeof(out), "ab\x01", 3), 2);
+	assert_string_equal(out, "ab");
+	assert_int_equal(sanitize(out, sizeof(out), "abcd\xc3\xa9", 6), 4);
+	assert_string_equal(out, "abcd");
+	assert_int_equal(sanitize(out, 1, "abc", 3), 0);
+	/* Stops at the length given, even without a NUL. */
+	assert_int_equal(sanitize(out, sizeof(out), "abcdef", 2), 2);
+	assert_string_equal(out, "ab");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(formats_ipv4),
+		cmocka_unit_test(formats_ipv6_in_brackets),
+		cmocka_unit_test(refuses_unknown_family),
+		cmocka_unit_test(names_tcp_states),
+		cmocka_unit_test(sanitize_escapes_control_bytes),
+		cmocka_unit_test(sanitize_keeps_utf8_and_escapes_invalid_bytes),
+		cmocka_unit_test(sanitize_escapes_text_reordering),
+		cmocka_unit_test(sanitize_never_cuts_an_escape_or_a_character),
+	};
+
+	return cmocka_run_group_tests_name("addr", tests, NULL, NULL);
+}

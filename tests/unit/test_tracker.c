@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The tracker: lifecycles in order and out of order, reuse of pids and sockets, frames, limits. */
+#include "test_util.h"
+
+#include "tracker.h"
+
+struct collected {
+	const struct conn *conns[16];
+	size_t n;
+};
+
+static void collect(const struct conn *conn, void *ctx)
+{
+	struct collected *c = ctx;
+
+	if (c->n < 16)
+		c->conns[c->n++] = conn;
+}
+
+static struct collected conns_of(const struct tracker *t)
+{
+	struct collected c = { .n = 0 };
+
+	tracker_for_each_conn(t, collect, &c);
+	return c;
+}
+
+static void apply(struct tracker *t, enum ct_event_type type, __u64 cookie, __u64 ts, __u32 pid)
+{
+	struct ct_event e = test_event(type, cookie, ts, pid, pid ? "app" : NULL);
+
+	tracker_apply(t, &e);
+}
+
+static void open_then_close_is_shown_closed_for_one_frame(void **state)
+{
+	struct tracker *t = tracker__new(NULL);
+	struct collected c;
+
+	(void)state;
+	apply(t, CT_EV_CONNECT, 1, 10, 100);
+	apply(t, CT_EV_ACCEPT, 2, 11, 200);
+	assert_int_equal(tracker_stats(t)->active, 2);
+	assert_int_equal(tracker_stats(t)->opened_out, 1);
+	assert_int_equal(tracker_stats(t)->opened_in, 1);
+
+	apply(t, CT_EV_CLOSE, 1, 20, 0);
+	c = conns_of(t);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(tracker_stats(t)->active, 1);
+	assert_int_equal(tracker_stats(t)->closed, 1);
+
+	tracker_end_frame(t); /* the frame that showed it closed */
+	c = conns_of(t);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.conns[0]->cookie, 2);
+	assert_int_equal(c.conns[0]->dir, CONN_IN);
+	assert_int_equal(c.conns[0]->proc->key.pid, 200);
+	tracker_end_frame(t); /* an open connection stays */
+	assert_int_equal(conns_of(t).n, 1);
+	tracker__free(t);
+}
+
+static void connection_shorter_than_a_frame_is_counted_and_shown_once(void **state)
+{
+	struct tracker *t = tracker__new(NULL);
+	struct collected c;
+
+	(void)state;
+	apply(t, CT_EV_CONNECT, 5, 10, 100);
+	apply(t, CT_EV_CLOSE, 5, 11, 0);
+	c = conns_of(t);
+	assert_int_equal(c.n, 1);
+	assert_true(c.conns[0]->closed);
+	assert_int_equal(tracker_stats(t)->opened_out, 1);
+	assert_int_equal(tracker_stats(t)->closed, 1);
+	assert_int_equal(tracker_stats(t)->active, 0);
+	tracker_end_frame(t);
+	assert_int_equal(conns_of(t).n, 0);
+	tracker__free(t);
+}
+
+static void close_of_unknown_connection_makes_no_ghost(void **state)
+{
+	struct tracker *t = tracker__new(NULL);
+	struct ct_event e = test_event(CT_EV_CLOSE, 77, 50, 0, NULL);
+
+	(void)state;
+	e.flags |= CT_F_NOT_ACCEPTED;
+	tracker_apply(t, &e);
+	assert_int_equal(conns_of(t).n, 0);
+	assert_int_equal(tracker_stats(t)->close_unseen, 1);
+	assert_int_equal(tracker_stats(t)->not_accepted, 1);
+	assert_int_equal(tracker_stats(t)->closed, 0);
+	assert_int_equal(tracker_stats(t)->active, 0);
+	tracker__free(t);
+}
+
+/* Per-CPU buffers can deliver a close before its open: the outcome must be as if in order. */
+static void close_before_open_ends_as_in_order(void **state)
+{
+	struct tracker *t = tracker__new(NULL);
+	struct collected c;
+
+	(void)state;
+	apply(t, CT_EV_CLOSE, 3, 20, 0);
+	apply(t, CT_EV_CONNECT, 3, 10, 100);
+	c = conns_of(t);
+	assert_int_equal(c.n, 1);
+	assert_true(c.conns[0]->closed);
+	assert_int_equal(tracker_stats(t)->active, 0);
+	assert_int_equal(tracker_stats(t)->opened_out, 1);
+	assert_int_equal(tracker_stats(t)->closed, 1);
+	assert_int_equal(tracker_stats(t)->close_unseen, 0);
+	assert_int_equal(tracker_stats(t)->late, 1);
+	tracker_end_frame(t);
+	assert_int_equal(conns_of(t).n, 0);
+	tracker__free(t);
+}
+
+static void duplicate_open_is_counted_not_doubled(void **state)
+{
+	struct tracker *t = tracker__new(NULL);
+	struct collected c;
+
+	(void)state;
+	apply(t, CT_EV_CONNECT, 4, 10, 0); /* owner unknown */
+	apply(t, CT_EV_CONNECT, 4, 11, 300);
+	c = conns_of(t);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(tracker_stats(t)->opened_out, 1);
+	assert_int_equal(tracker_stats(t)->active, 1);
+	assert_int_equal(tracker_stats(t)->duplicate_opens, 1);
+	assert_non_null(c.conns[0]->proc); /* the later record knew the owner */
+	assert_int_equal(c.conns[0]->proc->key.pid, 300);
+	tracker__free(t);
+}
+
+static void reused_pid_is_a_new_process(void **state)
+{
+	struct tracker *t = tracker__new(NULL);
+	struct ct_event a = test_event(CT_EV_CONNECT, 1, 10, 500, "old");
+	struct ct_event b = test_event(CT_EV_CONNECT, 2, 20, 500, "new");
+	struct collected c;
+
+	(void)state;
+	b.proc_start_ns = a.proc_start_ns + 5 * SEC_NS;
+	tracker_apply(t, &a);
+	tracker_apply(t, &b);
+	assert_int_equal(tracker_stats(t)->processes, 2);
+	c = conns_of(t);
+	assert_int_equal(c.n, 2);
+	assert_ptr_not_equal(c.conns[0]->proc, c.conns[1]->proc);
+	assert_string_equal(
+		c.conns[0]->cookie == 1 ? c.conns[0]->proc->comm : c.conns[1]->proc->comm, "old");
+	tracker__free(t);
+}
+
+static void process_is_forgotten_after_its_last_connection(void **state)
+{
+	struct tracker *t = tracker__new(NULL);
+
+	(void)state;
+	apply(t, CT_EV_CONNECT, 1, 10, 100);
+	apply(t, CT_EV_CLOSE, 1, 20, 0);
+	assert_int_equal(tracker_stats(t)->processes, 1);
+	tracker_end_frame(t);
+	assert_int_equal(tracker_stats(t)->processes, 0);
+	tracker__free(t);
+}
+
+static void socket_connected_again_is_a_new_connection(void **state)
+{
+	struct tracker *t = tracker__new(NULL);
+	struct collected c;
+
+	(void)state;
+	apply(t, CT_EV_CONNECT, 8, 10, 100);
+	apply(t, CT_EV_CLOSE, 8, 20, 0);
+	apply(t, CT_EV_CONNECT, 8, 30, 100); /* connect(AF_UNSPEC) then connect again */
+	c = conns_of(t);
+	assert_int_equal(c.n, 1);
+	assert_false(c.conns[0]->closed);
+	assert_int_equal(tracker_stats(t)->opened_out, 2);
+	assert_int_equal(tracker_stats(t)->active, 1);
+	/* A stale copy of the first open, arriving now, changes nothing. */
+	apply(t, CT_EV_CLOSE, 8, 15, 0);
+	assert_int_equal(tracker_stats(t)->active, 1);
+	assert_int_equal(tracker_stats(t)->late, 1);
+	tracker__free(t);
+}
+
+static void listeners_are_counted_and_keep_their_process(void **state)
+{
+	struct tracker *t = tracker__new(NULL);
+
+	(void)state;
+	apply(t, CT_EV_LISTEN, 1, 10, 100);
+	apply(t, CT_EV_LISTEN, 1, 11, 100); /* listen() again: backlog change */
+	assert_int_equal(tracker_stats(t)->listening, 1);
+	tracker_end_frame(t);
+	assert_int_equal(tracker_stats(t)->processes, 1);
+	apply(t, CT_EV_UNLISTEN, 1, 20, 0);
+	assert_int_equal(tracker_stats(t)->listening, 0);
+	tracker_end_frame(t);
+	assert_int_equal(tracker_stats(t)->processes, 0);
+	/* An unlisten delivered before its listen leaves no listener behind. */
+	apply(t, CT_EV_UNLISTEN, 2, 40, 0);
+	apply(t, CT_EV_LISTEN, 2, 30, 100);
+	assert_int_equal(tracker_stats(t)->listening, 0);
+	tracker__free(t);
+}
+
+static void table_limit_drops_and_counts(void **state)
+{
+	struct tracker_limits limits = { .max_conns = 2,
+					 .max_procs = 8,
+					 .max_listeners = 1,
+					 .max_tombstones = 1,
+					 .tombstone_ns = SEC_NS };
+	struct tracker *t = tracker__new(&limits);
+
+	(void)state;
+	apply(t, CT_EV_CONNECT, 1, 10, 100);
+	apply(t, CT_EV_CONNECT, 2, 11, 100);
+	apply(t, CT_EV_CONNECT, 3, 12, 100);
+	assert_int_equal(conns_of(t).n, 2);
+	assert_int_equal(tracker_stats(t)->table_full, 1);
+	assert_int_equal(tracker_stats(t)->opened_out, 3); /* counted even when not kept */
+	apply(t, CT_EV_CLOSE, 90, 20, 0);
+	apply(t, CT_EV_CLOSE, 91, 21, 0); /* evicts the first tombstone */
+	assert_int_equal(tracker_stats(t)->tombstones_evicted, 1);
+	tracker__free(t);
+}
+
+static void tombstones_expire(void **state)
+{
+	struct tracker_limits limits = { .max_conns = 8,
+					 .max_procs = 8,
+					 .max_listeners = 8,
+					 .max_tombstones = 8,
+					 .tombstone_ns = SEC_NS };
+	struct tracker *t = tracker__new(&limits);
+
+	(void)state;
+	apply(t, CT_EV_CLOSE, 1, 10, 0);
+	apply(t, CT_EV_CONNECT, 2, 10 + 2 * SEC_NS, 100); /* time moves on */
+	tracker_end_frame(t);
+	/* The late open now comes too late to be matched: it is taken as open (self-healing's job). */
+	apply(t, CT_EV_CONNECT, 1, 5, 100);
+	assert_int_equal(tracker_stats(t)->active, 2);
+	assert_int_equal(tracker_stats(t)->late, 0);
+	tracker__free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(open_then_close_is_shown_closed_for_one_frame),
+		cmocka_unit_test(connection_shorter_than_a_frame_is_counted_and_shown_once),
+		cmocka_unit_test(close_of_unknown_connection_makes_no_ghost),
+		cmocka_unit_test(close_before_open_ends_as_in_order),
+		cmocka_unit_test(duplicate_open_is_counted_not_doubled),
+		cmocka_unit_test(reused_pid_is_a_new_process),
+		cmocka_unit_test(process_is_forgotten_after_its_last_connection),
+		cmocka_unit_test(socket_connected_again_is_a_new_connection),
+		cmocka_unit_test(listeners_are_counted_and_keep_their_process),
+		cmocka_unit_test(table_limit_drops_and_counts),
+		cmocka_unit_test(tombstones_expire),
+	};
+
+	return cmocka_run_group_tests_name("tracker", tests, NULL, NULL);
+}
