@@ -206,6 +206,8 @@ static int setup(struct app *app)
 	};
 	int err;
 
+	if (!app->opts->batch && !ui_terminal_usable())
+		return -ENOTTY; /* before loading anything into the kernel */
 	app->tracker = tracker__new(NULL);
 	app->loop = loop__new();
 	if (!app->tracker || !app->loop) {

@@ -98,14 +98,20 @@ static void setup_colors(struct ui *ui)
 		init_pair(role + 1, role_colors[role][0], role_colors[role][1]);
 }
 
+bool ui_terminal_usable(void)
+{
+	if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
+		return true;
+	log_error("the screen needs a terminal; use -b for text output to a pipe or file");
+	return false;
+}
+
 struct ui *ui__open(void)
 {
 	struct ui *ui;
 
-	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-		log_error("the screen needs a terminal; use -b for text output to a pipe or file");
+	if (!ui_terminal_usable())
 		return NULL;
-	}
 	ui = calloc(1, sizeof(*ui));
 	if (!ui)
 		return NULL;

@@ -3,9 +3,14 @@
 #ifndef CONNTOP_CURSES_H
 #define CONNTOP_CURSES_H
 
+#include <stdbool.h>
+
 #include "grid.h"
 
 struct ui;
+
+/* Whether stdin and stdout are a terminal the screen can use; logs why not. */
+bool ui_terminal_usable(void);
 
 /* Takes the terminal. NULL (with a logged reason) when stdout is not a usable terminal. */
 struct ui *ui__open(void);

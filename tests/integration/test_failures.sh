@@ -16,6 +16,12 @@ check "--help exits 0 and shows usage" bash -c "[ $? = 0 ] && grep -q '^Usage: c
 "$CONNTOP" --version >"$TMP/out" 2>&1
 check "--version exits 0" bash -c "[ $? = 0 ] && grep -qE '^conntop [0-9]+\.[0-9]+' '$TMP/out'"
 
+# The screen without a terminal: one line pointing at -b, before anything is loaded.
+"$CONNTOP" </dev/null >"$TMP/out" 2>"$TMP/err"
+check "no terminal exits 1" test $? = 1
+check "no terminal says to use -b" grep -q 'needs a terminal; use -b' "$TMP/err"
+check "no terminal: nothing was attached" eval '! ours_attached'
+
 # Not root: a copy nobody may run, then one line saying why and what to do, exit 1.
 chmod 755 "$TMP"
 cp "$CONNTOP" "$TMP/conntop"
