@@ -176,7 +176,11 @@ static __always_inline void emit(struct sock *sk, u64 cookie, u16 type, u8 state
 
 static __always_inline void remember(u64 key, struct pending *p)
 {
-	if (bpf_map_update_elem(&pending, &key, p, BPF_NOEXIST) == -7 /* E2BIG: map full */)
+	long err = bpf_map_update_elem(&pending, &key, p, BPF_NOEXIST);
+
+	/* -EEXIST is a simultaneous open already remembered; anything else (full, or -EBUSY when
+	 * nested in an update on this CPU) loses the task: counted. */
+	if (err && err != -17 /* EEXIST */)
 		count(CT_STAT_PENDING_FULL);
 }
 

@@ -33,7 +33,7 @@ enum ct_event_flag {
 /* Counters kept per CPU in the BPF "stats" map, summed by user space. */
 enum ct_stat {
 	CT_STAT_LOST = 0, /* ring buffer full: a record could not be reserved */
-	CT_STAT_PENDING_FULL = 1, /* no room to remember a connect/accept in progress */
+	CT_STAT_PENDING_FULL = 1, /* could not remember a connect/accept in progress */
 	CT_STAT_CONNECT_FAILED = 2, /* SYN_SENT -> CLOSE: the connect never completed (not lost) */
 	CT_STAT_NESTED_RESCUED = 3, /* state changes handled by the nested copy (not lost) */
 	CT_STAT_MAX,
