@@ -35,8 +35,9 @@ HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(HELPER_SRCS))
 
 .PHONY: all run test check tests deps deps-test format clean
-# Keep intermediate objects, so a second `make` has nothing to do.
-.SECONDARY:
+# Test objects come from a pattern chain: keep them, so a second `make` has nothing to do. (A bare
+# .SECONDARY would make every object intermediate, and a missing one would then not be built.)
+.SECONDARY: $(patsubst %.c,$(BUILD)/%.o,$(UNIT_SRCS) $(HELPER_SRCS))
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/conntop
