@@ -18,13 +18,22 @@
 #include "keys.h"
 #include "log.h"
 #include "loop.h"
+#include "resolve.h"
+#include "seed.h"
 #include "snapshot.h"
+#include "topology.h"
 #include "tracker.h"
 #include "view.h"
+
+#define MAX_EDGES (1 << 18)
+#define PROC_ROOT "" /* every reader takes a root path; conntop reads this system's */
 
 struct app {
 	const struct options *opts;
 	struct tracker *tracker;
+	struct topology *topology;
+	struct resolver *resolver;
+	struct seed_stats seed;
 	struct bpf_source *source;
 	struct loop *loop;
 	struct ui *ui; /* NULL in batch mode */
@@ -34,6 +43,7 @@ struct app {
 	long frames;
 	int signal_fd;
 	int timer_fd;
+	int heal_fd; /* -1 when healing is off */
 };
 
 static int on_record(void *ctx, const void *data, size_t size)
@@ -49,6 +59,71 @@ static uint64_t monotonic_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* A timer every @seconds; -errno on failure. */
+static int open_timer_fd(double seconds)
+{
+	struct itimerspec spec;
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+
+	if (fd < 0)
+		return -errno;
+	spec.it_interval.tv_sec = (time_t)seconds;
+	spec.it_interval.tv_nsec = (long)((seconds - (double)(time_t)seconds) * 1e9);
+	spec.it_value = spec.it_interval;
+	if (timerfd_settime(fd, 0, &spec, NULL)) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+static int drain(struct app *app)
+{
+	int n = bpf_source__drain(app->source);
+
+	if (n < 0)
+		log_error("failed to read the ring buffer: %s", strerror(-n));
+	return n < 0 ? n : 0;
+}
+
+/*
+ * One pass over the kernel's socket tables. @initial seeds what was open before we looked; later
+ * passes heal. The ring is drained between the dump and the comparison (see seed.h).
+ */
+static int seed_pass(struct app *app, bool initial)
+{
+	struct seed_scan scan;
+	int err = seed_scan_run(&scan, PROC_ROOT, monotonic_ns());
+
+	if (err) {
+		log_warn("failed to list the TCP sockets of the namespaces: %s; connections opened "
+			 "before start show only when they close",
+			 strerror(-err));
+		seed_scan_release(&scan);
+		return 0; /* the live trace still works */
+	}
+	err = drain(app);
+	if (!err) {
+		if (initial)
+			seed_apply_initial(app->tracker, &scan, PROC_ROOT);
+		else
+			seed_apply_heal(app->tracker, &scan, PROC_ROOT);
+		seed_count(&app->seed, &scan);
+	}
+	seed_scan_release(&scan);
+	return err;
+}
+
+static int on_heal(void *ctx)
+{
+	struct app *app = ctx;
+	uint64_t expirations;
+
+	if (read(app->heal_fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
+		return -errno;
+	return seed_pass(app, false);
 }
 
 static int redraw(struct app *app)
@@ -89,18 +164,27 @@ static int show(struct app *app, struct snapshot *snap)
 static int frame(struct app *app)
 {
 	struct source_stats stats;
+	struct snapshot_input in = {
+		.tracker = app->tracker,
+		.topology = app->topology,
+		.resolver = app->resolver,
+		.source = &stats,
+		.seed = &app->seed,
+	};
 	struct snapshot *snap;
-	struct timespec wall;
 	int err;
 
-	err = bpf_source__drain(app->source);
-	if (err < 0) {
-		log_error("failed to read the ring buffer: %s", strerror(-err));
+	if ((err = drain(app)))
 		return err;
-	}
 	bpf_source__read_stats(app->source, &stats);
-	clock_gettime(CLOCK_REALTIME, &wall);
-	snap = snapshot_take(app->tracker, &stats, monotonic_ns(), wall);
+	resolver_update(app->resolver, app->tracker);
+	if (topology_update(app->topology, app->tracker)) {
+		log_error("failed to fold the connections into edges: out of memory");
+		return -ENOMEM;
+	}
+	in.now_ns = monotonic_ns();
+	clock_gettime(CLOCK_REALTIME, &in.wall);
+	snap = snapshot_take(&in);
 	if (!snap) {
 		log_error("failed to take a snapshot: out of memory");
 		return -ENOMEM;
@@ -126,10 +210,7 @@ static int on_timer(void *ctx)
 
 static int on_ring(void *ctx)
 {
-	struct app *app = ctx;
-	int n = bpf_source__drain(app->source);
-
-	return n < 0 ? n : 0;
+	return drain(ctx);
 }
 
 static int on_signal(void *ctx)
@@ -181,23 +262,6 @@ static int open_signal_fd(void)
 	return signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-static int open_timer_fd(double seconds)
-{
-	struct itimerspec spec;
-	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-
-	if (fd < 0)
-		return -errno;
-	spec.it_interval.tv_sec = (time_t)seconds;
-	spec.it_interval.tv_nsec = (long)((seconds - (double)(time_t)seconds) * 1e9);
-	spec.it_value = spec.it_interval;
-	if (timerfd_settime(fd, 0, &spec, NULL)) {
-		close(fd);
-		return -errno;
-	}
-	return fd;
-}
-
 static int setup(struct app *app)
 {
 	struct bpf_source_opts bpf_opts = {
@@ -209,8 +273,10 @@ static int setup(struct app *app)
 	if (!app->opts->batch && !ui_terminal_usable())
 		return -ENOTTY; /* before loading anything into the kernel */
 	app->tracker = tracker__new(NULL);
+	app->topology = topology__new(MAX_EDGES);
+	app->resolver = resolver__new(PROC_ROOT);
 	app->loop = loop__new();
-	if (!app->tracker || !app->loop) {
+	if (!app->tracker || !app->topology || !app->resolver || !app->loop) {
 		log_error("failed to start: out of memory");
 		return -ENOMEM;
 	}
@@ -223,6 +289,18 @@ static int setup(struct app *app)
 	err = bpf_source__open(&app->source, &bpf_opts, on_record, app);
 	if (err)
 		return err;
+	/* After attaching, never before: what opens in between is then seen twice, not lost. */
+	err = seed_pass(app, true);
+	if (err)
+		return err;
+	if (app->opts->heal_s > 0) {
+		app->heal_fd = open_timer_fd(app->opts->heal_s);
+		if (app->heal_fd < 0 || (err = loop_watch(app->loop, app->heal_fd, on_heal, app))) {
+			log_error("failed to set up the healing timer: %s",
+				  strerror(app->heal_fd < 0 ? -app->heal_fd : -err));
+			return app->heal_fd < 0 ? app->heal_fd : err;
+		}
+	}
 	if ((err = loop_watch(app->loop, app->signal_fd, on_signal, app)) ||
 	    (err = loop_watch(app->loop, app->timer_fd, on_timer, app)) ||
 	    (err = loop_watch(app->loop, bpf_source__fd(app->source), on_ring, app))) {
@@ -247,7 +325,11 @@ static void teardown(struct app *app)
 	snapshot__free(app->shown);
 	bpf_source__free(app->source);
 	loop__free(app->loop);
+	resolver__free(app->resolver);
+	topology__free(app->topology);
 	tracker__free(app->tracker);
+	if (app->heal_fd > 0)
+		close(app->heal_fd);
 	if (app->timer_fd > 0)
 		close(app->timer_fd);
 	if (app->signal_fd > 0)
@@ -256,7 +338,7 @@ static void teardown(struct app *app)
 
 int app_run(const struct options *opts)
 {
-	struct app app = { .opts = opts, .signal_fd = -1, .timer_fd = -1 };
+	struct app app = { .opts = opts, .signal_fd = -1, .timer_fd = -1, .heal_fd = -1 };
 	int err;
 
 	err = setup(&app);

@@ -14,6 +14,7 @@
 
 enum long_only_option {
 	OPT_RINGBUF_SIZE = 256,
+	OPT_HEAL_INTERVAL,
 };
 
 static const struct option long_options[] = {
@@ -21,6 +22,7 @@ static const struct option long_options[] = {
 	{ "iterations", required_argument, NULL, 'n' },
 	{ "delay", required_argument, NULL, 'd' },
 	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF_SIZE },
+	{ "heal-interval", required_argument, NULL, OPT_HEAL_INTERVAL },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -37,6 +39,10 @@ static void print_help(FILE *out)
 		"  -n, --iterations=N      exit after N frames\n"
 		"  -d, --delay=SECONDS     time between frames (default 2, fractions allowed)\n"
 		"      --ringbuf-size=SIZE BPF ring buffer size, a power of two (default 8M)\n"
+		"      --heal-interval=SECONDS  time between passes that compare with the "
+		"kernel's\n"
+		"                          socket tables and correct what was lost (default 5, 0 "
+		"off)\n"
 		"  -v, --verbose           explain failures in detail (libbpf and verifier logs)\n"
 		"  -h, --help              show this help and exit\n"
 		"  -V, --version           show the version and exit\n"
@@ -86,13 +92,13 @@ static int parse_long(const char *text, long min, long *value)
 	return errno || end == text || *end || *value < min ? -EINVAL : 0;
 }
 
-static int parse_delay(const char *text, double *value)
+static int parse_seconds(const char *text, double min, double *value)
 {
 	char *end;
 
 	errno = 0;
 	*value = strtod(text, &end);
-	if (errno || end == text || *end || !(*value >= MIN_DELAY_S && *value <= MAX_DELAY_S))
+	if (errno || end == text || *end || !(*value >= min && *value <= MAX_DELAY_S))
 		return -EINVAL;
 	return 0;
 }
@@ -111,6 +117,7 @@ enum options_result options_parse(struct options *opts, int argc, char **argv, F
 
 	*opts = (struct options){
 		.delay_s = 2.0,
+		.heal_s = 5.0,
 		.ringbuf_size = BPF_DEFAULT_RINGBUF_SIZE,
 	};
 	optind = 0; /* also resets getopt's state, so tests can parse again */
@@ -125,7 +132,7 @@ enum options_result options_parse(struct options *opts, int argc, char **argv, F
 				return usage_error(err, "invalid iteration count '%s'", optarg);
 			break;
 		case 'd':
-			if (parse_delay(optarg, &opts->delay_s))
+			if (parse_seconds(optarg, MIN_DELAY_S, &opts->delay_s))
 				return usage_error(err, "invalid delay '%s' (0.05 to 3600 seconds)",
 						   optarg);
 			break;
@@ -135,6 +142,14 @@ enum options_result options_parse(struct options *opts, int argc, char **argv, F
 				return usage_error(err,
 						   "invalid ring buffer size '%s' (a power of two "
 						   "from 4K to 1G)",
+						   optarg);
+			break;
+		case OPT_HEAL_INTERVAL:
+			if (parse_seconds(optarg, 0, &opts->heal_s) ||
+			    (opts->heal_s > 0 && opts->heal_s < MIN_DELAY_S))
+				return usage_error(err,
+						   "invalid heal interval '%s' (0, or 0.05 to 3600 "
+						   "seconds)",
 						   optarg);
 			break;
 		case 'v':

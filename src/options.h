@@ -16,6 +16,7 @@ struct options {
 	long iterations; /* -n: frames before exiting; 0 runs until stopped */
 	double delay_s; /* -d: seconds between frames */
 	size_t ringbuf_size; /* --ringbuf-size, bytes */
+	double heal_s; /* --heal-interval: seconds between healing passes; 0 never */
 	int verbose; /* -v, repeatable */
 };
 

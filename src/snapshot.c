@@ -1,38 +1,148 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "snapshot.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uthash.h>
 
 #include "sanitize.h"
 
-struct fill {
+struct node_index {
+	struct node_ref key;
+	size_t index;
+	UT_hash_handle hh;
+};
+
+struct builder {
+	const struct snapshot_input *in;
 	struct snapshot *snap;
-	size_t cap;
+	size_t conn_cap, node_cap, edge_cap;
+	struct node_index *index;
 	bool failed;
 };
 
+/* Room for one more element in a growing array; false (and failed) when out of memory. */
+static bool grow(struct builder *b, void **items, size_t n, size_t *cap, size_t size)
+{
+	size_t new_cap;
+	void *bigger;
+
+	if (b->failed)
+		return false;
+	if (n < *cap)
+		return true;
+	new_cap = *cap ? 2 * *cap : 64;
+	bigger = realloc(*items, new_cap * size);
+	if (!bigger) {
+		b->failed = true;
+		return false;
+	}
+	*items = bigger;
+	*cap = new_cap;
+	return true;
+}
+
+static void fill_container(struct snap_container *out, const struct proc *proc)
+{
+	const struct proc_detail *d = proc ? proc->detail : NULL;
+
+	memset(out, 0, sizeof(*out));
+	if (!d || d->gone || d->container.runtime == CT_RUNTIME_NONE)
+		return;
+	/* The container module made these printable already. */
+	snprintf(out->runtime, sizeof(out->runtime), "%s",
+		 container_runtime_name(d->container.runtime));
+	snprintf(out->id, sizeof(out->id), "%s", d->container.id);
+	snprintf(out->name, sizeof(out->name), "%s",
+		 d->container_name.name[0] ? d->container_name.name : d->container.id);
+	if (d->container_name.pod_name[0])
+		snprintf(out->pod, sizeof(out->pod), "%s/%s", d->container_name.pod_namespace,
+			 d->container_name.pod_name);
+}
+
+static struct snap_node *node_new(struct builder *b, const struct node_ref *ref, size_t *index)
+{
+	struct snapshot *snap = b->snap;
+	struct node_index *entry;
+	struct snap_node *node;
+
+	HASH_FIND(hh, b->index, ref, sizeof(*ref), entry);
+	if (entry) {
+		*index = entry->index;
+		return NULL;
+	}
+	if (!grow(b, (void **)&snap->nodes, snap->nnodes, &b->node_cap, sizeof(*snap->nodes)) ||
+	    !(entry = calloc(1, sizeof(*entry)))) {
+		b->failed = true;
+		return NULL;
+	}
+	entry->key = *ref;
+	entry->index = *index = snap->nnodes++;
+	HASH_ADD(hh, b->index, key, sizeof(entry->key), entry);
+	node = &snap->nodes[entry->index];
+	memset(node, 0, sizeof(*node));
+	node->kind = ref->kind;
+	return node;
+}
+
+/* The index of the node of process @proc, made on first sight. -1 when out of memory. */
+static long process_node(struct builder *b, const struct proc *proc, uint32_t netns)
+{
+	struct node_ref ref = { .kind = NODE_PROCESS, .proc = proc->key };
+	const struct proc_detail *d = proc->detail;
+	const char *netns_name;
+	struct snap_node *node;
+	size_t index;
+
+	node = node_new(b, &ref, &index);
+	if (!node)
+		return b->failed ? -1 : (long)index;
+	node->pid = proc->key.pid;
+	node->netns = netns;
+	sanitize(node->comm, sizeof(node->comm), proc->comm, sizeof(proc->comm));
+	snprintf(node->name, sizeof(node->name), "%s[%u]", node->comm, node->pid);
+	if (d && !d->gone) {
+		node->cgroup_id = d->cgroup_id;
+		memcpy(node->user, d->user, sizeof(node->user));
+		memcpy(node->cmdline, d->cmdline, sizeof(node->cmdline));
+	}
+	netns_name = b->in->resolver ? resolver_netns_name(b->in->resolver, netns) : NULL;
+	if (netns_name)
+		sanitize(node->netns_name, sizeof(node->netns_name), netns_name,
+			 strlen(netns_name));
+	fill_container(&node->container, proc);
+	return (long)index;
+}
+
+static long address_node(struct builder *b, uint8_t family, const uint8_t *addr)
+{
+	struct node_ref ref = { .kind = NODE_ADDRESS, .family = family };
+	struct snap_node *node;
+	size_t index;
+
+	memcpy(ref.addr, addr, sizeof(ref.addr));
+	node = node_new(b, &ref, &index);
+	if (!node)
+		return b->failed ? -1 : (long)index;
+	if (!inet_ntop(family, addr, node->name, sizeof(node->name)))
+		snprintf(node->name, sizeof(node->name), "?");
+	return (long)index;
+}
+
 static void copy_conn(const struct conn *conn, void *ctx)
 {
-	struct fill *fill = ctx;
-	struct snapshot *snap = fill->snap;
+	struct builder *b = ctx;
+	struct snapshot *snap = b->snap;
+	const struct proc_detail *d = conn->proc ? conn->proc->detail : NULL;
 	struct snap_conn *row;
 	uint64_t end;
+	long node;
 
-	if (fill->failed)
+	if (!grow(b, (void **)&snap->conns, snap->nconns, &b->conn_cap, sizeof(*snap->conns)))
 		return;
-	if (snap->nconns == fill->cap) {
-		size_t cap = fill->cap ? fill->cap * 2 : 256;
-		struct snap_conn *conns = realloc(snap->conns, cap * sizeof(*conns));
-
-		if (!conns) {
-			fill->failed = true;
-			return;
-		}
-		snap->conns = conns;
-		fill->cap = cap;
-	}
 	row = &snap->conns[snap->nconns++];
 	memset(row, 0, sizeof(*row));
 	row->cookie = conn->cookie;
@@ -44,14 +154,100 @@ static void copy_conn(const struct conn *conn, void *ctx)
 	row->state = conn->state;
 	row->dir = conn->dir;
 	row->closed = conn->closed;
+	row->seeded = conn->seeded;
 	row->lport = conn->lport;
 	row->rport = conn->rport;
-	if (conn->proc) {
-		row->pid = conn->proc->key.pid;
-		sanitize(row->comm, sizeof(row->comm), conn->proc->comm, sizeof(conn->proc->comm));
-	}
 	addr_format(row->local, sizeof(row->local), conn->family, conn->laddr, conn->lport);
 	addr_format(row->remote, sizeof(row->remote), conn->family, conn->raddr, conn->rport);
+	if (!conn->proc)
+		return;
+	row->pid = conn->proc->key.pid;
+	sanitize(row->comm, sizeof(row->comm), conn->proc->comm, sizeof(conn->proc->comm));
+	fill_container(&row->container, conn->proc);
+	if (d && !d->gone && d->cgroup_id && conn->cgroup_id && d->cgroup_id != conn->cgroup_id)
+		snap->stats.cgroup_mismatch++;
+	node = process_node(b, conn->proc, conn->netns);
+	if (node >= 0 && !conn->closed) {
+		if (conn->dir == CONN_IN)
+			snap->nodes[node].conns_in++;
+		else
+			snap->nodes[node].conns_out++;
+	}
+}
+
+static void add_listening(struct snap_node *node, uint16_t port)
+{
+	int i, at;
+
+	for (at = 0; at < node->nlistening && node->listening[at] < port; at++)
+		;
+	if ((at < node->nlistening && node->listening[at] == port) ||
+	    node->nlistening == SNAP_MAX_LISTEN)
+		return; /* v4 and v6 sockets on one port are one port */
+	for (i = node->nlistening; i > at; i--)
+		node->listening[i] = node->listening[i - 1];
+	node->listening[at] = port;
+	node->nlistening++;
+}
+
+/* A listening socket makes its process a server node, even with no connections. */
+static void copy_listener(const struct listener *listener, void *ctx)
+{
+	struct builder *b = ctx;
+	long node;
+
+	if (!listener->proc)
+		return;
+	node = process_node(b, listener->proc, listener->netns);
+	if (node >= 0)
+		add_listening(&b->snap->nodes[node], listener->port);
+}
+
+/*
+ * An end of an edge. A process end whose socket has gone this frame (the other side lingers) has
+ * no proc at hand: it is the node the process already has, from a listener or another socket,
+ * or else one that knows only its pid.
+ */
+static long edge_end(struct builder *b, const struct node_ref *ref, const struct proc *proc,
+		     uint32_t netns, const char *comm)
+{
+	struct snap_node *node;
+	size_t index;
+
+	if (ref->kind != NODE_PROCESS)
+		return address_node(b, ref->family, ref->addr);
+	if (proc)
+		return process_node(b, proc, netns);
+	node = node_new(b, ref, &index);
+	if (node) {
+		node->pid = ref->proc.pid;
+		node->netns = netns;
+		sanitize(node->comm, sizeof(node->comm), comm, CT_COMM_LEN);
+		snprintf(node->name, sizeof(node->name), "%s[%u]", node->comm, node->pid);
+	}
+	return b->failed ? -1 : (long)index;
+}
+
+static void copy_edge(const struct edge *edge, void *ctx)
+{
+	struct builder *b = ctx;
+	struct snapshot *snap = b->snap;
+	long client =
+		edge_end(b, &edge->key.client, edge->client_proc, edge->netns[0], edge->comm[0]);
+	long server =
+		edge_end(b, &edge->key.server, edge->server_proc, edge->netns[1], edge->comm[1]);
+
+	if (client < 0 || server < 0 ||
+	    !grow(b, (void **)&snap->edges, snap->nedges, &b->edge_cap, sizeof(*snap->edges)))
+		return;
+	snap->edges[snap->nedges++] = (struct snap_edge){
+		.client = client,
+		.server = server,
+		.port = edge->key.port,
+		.active = edge->active,
+		.opened = edge->opened,
+		.closed = edge->closed,
+	};
 }
 
 static int cmp_u64(uint64_t a, uint64_t b)
@@ -71,27 +267,105 @@ static int row_cmp(const void *pa, const void *pb)
 	return cmp_u64(a->cookie, b->cookie);
 }
 
-struct snapshot *snapshot_take(const struct tracker *tracker, const struct source_stats *source,
-			       uint64_t now_ns, struct timespec wall)
+/* Processes by pid, then addresses by name. */
+static int node_cmp(const struct snap_node *a, const struct snap_node *b)
+{
+	int c;
+
+	if ((c = (int)a->kind - (int)b->kind) || (c = cmp_u64(a->pid, b->pid)))
+		return c;
+	return strcmp(a->name, b->name);
+}
+
+static int order_cmp(const void *pa, const void *pb, void *nodes)
+{
+	const size_t *a = pa, *b = pb;
+	const struct snap_node *base = nodes;
+
+	return node_cmp(&base[*a], &base[*b]);
+}
+
+static int edge_cmp(const void *pa, const void *pb)
+{
+	const struct snap_edge *a = pa, *b = pb;
+	int c;
+
+	if ((c = cmp_u64(a->server, b->server)) || (c = (int)a->port - (int)b->port))
+		return c;
+	return cmp_u64(a->client, b->client);
+}
+
+/* Sorts the nodes and renumbers the edges' ends to match. */
+static int sort_nodes(struct snapshot *snap)
+{
+	size_t *order = malloc((snap->nnodes + 1) * sizeof(*order));
+	size_t *where = malloc((snap->nnodes + 1) * sizeof(*where));
+	struct snap_node *sorted = malloc((snap->nnodes + 1) * sizeof(*sorted));
+	size_t i;
+
+	if (!order || !where || !sorted) {
+		free(order);
+		free(where);
+		free(sorted);
+		return -ENOMEM;
+	}
+	for (i = 0; i < snap->nnodes; i++)
+		order[i] = i;
+	qsort_r(order, snap->nnodes, sizeof(*order), order_cmp, snap->nodes);
+	for (i = 0; i < snap->nnodes; i++) {
+		sorted[i] = snap->nodes[order[i]];
+		where[order[i]] = i;
+	}
+	for (i = 0; i < snap->nedges; i++) {
+		snap->edges[i].client = where[snap->edges[i].client];
+		snap->edges[i].server = where[snap->edges[i].server];
+	}
+	free(snap->nodes);
+	snap->nodes = sorted;
+	free(order);
+	free(where);
+	return 0;
+}
+
+static void fill_stats(struct snapshot *snap, const struct snapshot_input *in)
+{
+	snap->stats.tracker = *tracker_stats(in->tracker);
+	if (in->source)
+		snap->stats.source = *in->source;
+	if (in->topology)
+		snap->stats.topology = *topology_stats(in->topology);
+	if (in->seed)
+		snap->stats.seed = *in->seed;
+	snap->stats.lost = snap->stats.source.lost + snap->stats.source.recursion_misses;
+}
+
+struct snapshot *snapshot_take(const struct snapshot_input *in)
 {
 	struct snapshot *snap = calloc(1, sizeof(*snap));
-	struct fill fill = { .snap = snap };
+	struct builder b = { .in = in, .snap = snap };
+	struct node_index *entry, *tmp;
 
 	if (!snap)
 		return NULL;
-	snap->now_ns = now_ns;
-	snap->wall = wall;
-	snap->stats.tracker = *tracker_stats(tracker);
-	if (source)
-		snap->stats.source = *source;
-	snap->stats.lost = snap->stats.source.lost + snap->stats.source.recursion_misses;
-	tracker_for_each_conn(tracker, copy_conn, &fill);
-	if (fill.failed) {
+	snap->now_ns = in->now_ns;
+	snap->wall = in->wall;
+	fill_stats(snap, in);
+	tracker_for_each_conn(in->tracker, copy_conn, &b);
+	tracker_for_each_listener(in->tracker, copy_listener, &b);
+	if (in->topology)
+		topology_for_each_edge(in->topology, copy_edge, &b);
+	HASH_ITER (hh, b.index, entry, tmp) {
+		HASH_DEL(b.index, entry);
+		free(entry);
+	}
+	if (b.failed || sort_nodes(snap)) {
 		snapshot__free(snap);
 		return NULL;
 	}
 	if (snap->nconns)
 		qsort(snap->conns, snap->nconns, sizeof(*snap->conns), row_cmp);
+	if (snap->nedges)
+		qsort(snap->edges, snap->nedges, sizeof(*snap->edges), edge_cmp);
 	return snap;
 }
 
@@ -100,7 +374,51 @@ void snapshot__free(struct snapshot *snap)
 	if (!snap)
 		return;
 	free(snap->conns);
+	free(snap->nodes);
+	free(snap->edges);
 	free(snap);
+}
+
+static void group_label(const struct snap_node *node, enum rollup by, char *out, size_t size)
+{
+	if (node->kind != NODE_PROCESS)
+		snprintf(out, size, "%s", node->name);
+	else if (by == ROLLUP_CONTAINER)
+		snprintf(out, size, "%s",
+			 node->container.pod[0]	 ? node->container.pod :
+			 node->container.name[0] ? node->container.name :
+						   "host");
+	else if (node->netns_name[0])
+		snprintf(out, size, "%s", node->netns_name);
+	else
+		snprintf(out, size, "netns:%u", node->netns);
+}
+
+int snapshot_rollup(const struct snapshot *snap, enum rollup by, struct snap_group_edge **out)
+{
+	struct snap_group_edge *groups = calloc(snap->nedges + 1, sizeof(*groups));
+	size_t n = 0, i, j;
+
+	if (!groups)
+		return -ENOMEM;
+	for (i = 0; i < snap->nedges; i++) {
+		const struct snap_edge *e = &snap->edges[i];
+		struct snap_group_edge key = { .port = e->port };
+
+		group_label(&snap->nodes[e->client], by, key.client, sizeof(key.client));
+		group_label(&snap->nodes[e->server], by, key.server, sizeof(key.server));
+		for (j = 0; j < n; j++) /* few groups: a scan is simplest */
+			if (groups[j].port == key.port && !strcmp(groups[j].client, key.client) &&
+			    !strcmp(groups[j].server, key.server))
+				break;
+		if (j == n)
+			groups[n++] = key;
+		groups[j].active += e->active;
+		groups[j].opened += e->opened;
+		groups[j].closed += e->closed;
+	}
+	*out = groups;
+	return (int)n;
 }
 
 void format_age(char *buf, size_t size, uint64_t ns)

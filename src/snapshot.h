@@ -12,15 +12,29 @@
 #include <time.h>
 
 #include "addr.h"
+#include "resolve.h"
+#include "seed.h"
 #include "source.h"
+#include "topology.h"
 #include "tracker.h"
 
 /* A sanitized comm: each of 15 bytes may become a 4-byte escape. */
 #define SNAP_COMM_LEN (4 * 15 + 1)
 
+/* Names people read: sanitized, cut to fit. */
+#define SNAP_NAME_LEN 200
+
+/* Where a process runs: its container, if any. */
+struct snap_container {
+	char runtime[16]; /* "docker", "containerd", ...; "" when not in a container */
+	char id[80]; /* full id, or the name for nspawn, LXC and services */
+	char name[SNAP_NAME_LEN]; /* a human name, or the short id */
+	char pod[SNAP_NAME_LEN]; /* "namespace/pod" under Kubernetes, else "" */
+};
+
 struct snap_conn {
 	uint64_t cookie;
-	uint64_t age_ns; /* open: time since open; closed: how long it lived */
+	uint64_t age_ns; /* open: time since open; closed: how long it lived; seeded: since seen */
 	uint64_t cgroup_id;
 	uint32_t pid; /* 0 when the owner is not known */
 	uint32_t netns;
@@ -28,30 +42,90 @@ struct snap_conn {
 	uint8_t state;
 	uint8_t dir; /* enum conn_dir */
 	bool closed; /* closed since the previous frame */
+	bool seeded; /* open before conntop looked: age unknown */
 	uint16_t lport, rport;
 	char comm[SNAP_COMM_LEN];
 	char local[ADDR_PORT_LEN];
 	char remote[ADDR_PORT_LEN];
+	struct snap_container container;
+};
+
+#define SNAP_MAX_LISTEN 16
+
+struct snap_node {
+	uint8_t kind; /* enum node_kind */
+	uint32_t pid; /* NODE_PROCESS */
+	uint32_t netns; /* NODE_PROCESS: of its first socket seen */
+	uint64_t cgroup_id; /* NODE_PROCESS: from /proc; 0 unknown */
+	char comm[SNAP_COMM_LEN];
+	char name[SNAP_NAME_LEN]; /* "comm[pid]", or the address */
+	char user[PROCFS_USER_SIZE];
+	char cmdline[PROCFS_CMDLINE_SIZE];
+	char netns_name[SNAP_NAME_LEN]; /* `ip netns` name, or "" */
+	struct snap_container container;
+	uint16_t listening[SNAP_MAX_LISTEN]; /* ports, sorted */
+	uint8_t nlistening;
+	uint32_t conns_in, conns_out; /* open connections now */
+};
+
+struct snap_edge {
+	size_t client, server; /* indices into nodes */
+	uint16_t port;
+	uint32_t active;
+	uint64_t opened, closed;
+};
+
+/* An edge rolled up to groups: containers, or network namespaces. */
+struct snap_group_edge {
+	char client[SNAP_NAME_LEN], server[SNAP_NAME_LEN];
+	uint16_t port;
+	uint32_t active;
+	uint64_t opened, closed;
+};
+
+enum rollup {
+	ROLLUP_CONTAINER, /* a process's container, else "host"; addresses stay themselves */
+	ROLLUP_NETNS, /* a process's netns name or inode; addresses stay themselves */
 };
 
 struct snap_stats {
 	struct tracker_stats tracker;
 	struct source_stats source;
+	struct topology_stats topology;
+	struct seed_stats seed;
 	uint64_t lost; /* everything the kernel side dropped: ring full and skipped runs */
+	uint64_t cgroup_mismatch; /* sockets whose cgroup is not their process's (/proc) */
 };
 
 struct snapshot {
 	uint64_t now_ns; /* CLOCK_MONOTONIC, the clock of the records */
 	struct timespec wall; /* CLOCK_REALTIME when taken */
 	struct snap_stats stats;
-	size_t nconns;
-	struct snap_conn *conns;
+	size_t nconns, nnodes, nedges;
+	struct snap_conn *conns; /* open first, then by pid, direction, address */
+	struct snap_node *nodes; /* processes by pid, then addresses */
+	struct snap_edge *edges; /* by server, port, client */
 };
 
-/* @source may be NULL. Returns NULL when out of memory. */
-struct snapshot *snapshot_take(const struct tracker *tracker, const struct source_stats *source,
-			       uint64_t now_ns, struct timespec wall);
+struct snapshot_input {
+	const struct tracker *tracker;
+	const struct topology *topology; /* may be NULL: no edges */
+	const struct resolver *resolver; /* may be NULL: no netns names */
+	const struct source_stats *source; /* may be NULL */
+	const struct seed_stats *seed; /* may be NULL */
+	uint64_t now_ns;
+	struct timespec wall;
+};
+
+/* Returns NULL when out of memory. */
+struct snapshot *snapshot_take(const struct snapshot_input *in);
 void snapshot__free(struct snapshot *snap);
+
+/*
+ * The edges of @snap summed per pair of groups and port. Returns how many were written to
+ * @out (allocated; free() it), or -ENOMEM.
+ */
+int snapshot_rollup(const struct snapshot *snap, enum rollup by, struct snap_group_edge **out);
 
 /* "12.3s", "4m05s", "3h07m", "2d04h": how long, in at most 6 characters. */
 void format_age(char *buf, size_t size, uint64_t ns);

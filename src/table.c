@@ -8,7 +8,8 @@ static const struct column_def columns[COL_COUNT] = {
 	[COL_PID] = { "PID", 7, true },		[COL_COMM] = { "COMM", 15, false },
 	[COL_DIR] = { "DIR", 3, false },	[COL_LOCAL] = { "LOCAL", 21, false },
 	[COL_REMOTE] = { "REMOTE", 21, false }, [COL_STATE] = { "STATE", 11, false },
-	[COL_AGE] = { "AGE", 6, true },
+	[COL_AGE] = { "AGE", 6, true },		[COL_CONTAINER] = { "CONTAINER", 12, false },
+	[COL_NETNS] = { "NETNS", 10, false },
 };
 
 const struct column_def *table_column(enum column col)
@@ -57,7 +58,15 @@ void table_cell(const struct snap_conn *row, enum column col, char *buf, size_t 
 		snprintf(buf, size, "%s", row->closed ? "CLOSED" : tcp_state_name(row->state));
 		break;
 	case COL_AGE:
-		format_age(buf, size, row->age_ns);
+		/* A seeded connection is at least this old: it was open when we first looked. */
+		buf[0] = '>';
+		format_age(buf + row->seeded, size - row->seeded, row->age_ns);
+		break;
+	case COL_CONTAINER:
+		snprintf(buf, size, "%s", row->container.name[0] ? row->container.name : "-");
+		break;
+	case COL_NETNS:
+		snprintf(buf, size, "%u", row->netns);
 		break;
 	default:
 		snprintf(buf, size, "?");
@@ -86,7 +95,9 @@ void table_header_line(const struct snapshot *snap, int line, char *buf, size_t 
 		buf, size,
 		"processes: %llu  listening: %llu  closed unseen: %llu  not accepted: %llu  "
 		"late: %llu  duplicate: %llu  invalid: %llu  table full: %llu  pending full: %llu  "
-		"ring full: %llu  skipped runs: %llu  nested: %llu  failed connects: %llu",
+		"ring full: %llu  skipped runs: %llu  nested: %llu  failed connects: %llu  "
+		"seeded: %llu  corrections: %llu  namespaces: %llu  edges: %llu  "
+		"cgroup mismatch: %llu",
 		(unsigned long long)t->processes, (unsigned long long)t->listening,
 		(unsigned long long)t->close_unseen, (unsigned long long)t->not_accepted,
 		(unsigned long long)t->late, (unsigned long long)t->duplicate_opens,
@@ -94,5 +105,8 @@ void table_header_line(const struct snapshot *snap, int line, char *buf, size_t 
 		(unsigned long long)(t->table_full + t->tombstones_evicted),
 		(unsigned long long)s->pending_full, (unsigned long long)s->lost,
 		(unsigned long long)s->recursion_misses, (unsigned long long)s->nested_rescued,
-		(unsigned long long)s->connect_failed);
+		(unsigned long long)s->connect_failed, (unsigned long long)t->seeded,
+		(unsigned long long)t->corrections, (unsigned long long)snap->stats.seed.namespaces,
+		(unsigned long long)snap->stats.topology.edges,
+		(unsigned long long)snap->stats.cgroup_mismatch);
 }

@@ -19,6 +19,8 @@ enum column {
 	COL_REMOTE,
 	COL_STATE,
 	COL_AGE,
+	COL_CONTAINER,
+	COL_NETNS,
 	COL_COUNT,
 };
 

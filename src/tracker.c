@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "tracker.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uthash.h>
@@ -18,9 +19,8 @@ struct proc_entry {
 };
 
 struct listener_entry {
-	uint64_t cookie;
-	struct proc *proc;
-	UT_hash_handle hh;
+	struct listener listener;
+	UT_hash_handle hh; /* by listener.cookie */
 };
 
 /*
@@ -37,6 +37,7 @@ struct tracker {
 	struct tracker_limits limits;
 	struct tracker_stats stats;
 	uint64_t latest_ns; /* newest record time seen: the clock for expiring tombstones */
+	uint64_t frame; /* frames ended so far */
 	struct conn_entry *conns;
 	struct proc_entry *procs;
 	struct listener_entry *listeners;
@@ -92,7 +93,8 @@ void tracker__free(struct tracker *tracker)
 /* The process that owns the socket of @event, created on first sight; NULL if unknown. */
 static struct proc *proc_get(struct tracker *tracker, const struct ct_event *event)
 {
-	struct proc_key key = { .pid = event->pid, .start_ns = event->proc_start_ns };
+	struct proc_key key = { .pid = event->pid,
+				.start_ticks = event->proc_start_ns / PROC_TICK_NS };
 	struct proc_entry *entry;
 
 	if (event->flags & CT_F_NO_TASK)
@@ -189,9 +191,12 @@ static void count_opened(struct tracker *tracker, enum conn_dir dir)
 		tracker->stats.opened_out++;
 }
 
-/* A new connection; @closed_ns is non-zero when its close was already applied (it came late). */
-static void conn_add(struct tracker *tracker, const struct ct_event *event, enum conn_dir dir,
-		     uint64_t closed_ns)
+/*
+ * A new connection; @closed_ns is non-zero when its close was already applied (it came late).
+ * Returns it, or NULL when the table had no room (counted).
+ */
+static struct conn_entry *conn_add(struct tracker *tracker, const struct ct_event *event,
+				   enum conn_dir dir, uint64_t closed_ns)
 {
 	struct conn_entry *entry = NULL;
 
@@ -199,21 +204,59 @@ static void conn_add(struct tracker *tracker, const struct ct_event *event, enum
 		entry = calloc(1, sizeof(*entry));
 	if (!entry) {
 		tracker->stats.table_full++;
-		return;
+		return NULL;
 	}
 	conn_fill(tracker, &entry->conn, event, dir);
+	entry->conn.first_frame = tracker->frame;
 	entry->conn.closed = closed_ns != 0;
 	entry->conn.closed_ns = closed_ns;
 	HASH_ADD(hh, tracker->conns, conn.cookie, sizeof(entry->conn.cookie), entry);
 	if (!closed_ns)
 		tracker->stats.active++;
+	return entry;
+}
+
+/* A seeded open: the socket was in a dump taken at event->ts_ns, opened before we looked. */
+static void on_seeded_open(struct tracker *tracker, const struct ct_event *event, enum conn_dir dir)
+{
+	struct conn_entry *entry;
+	struct tombstone *tomb;
+	uint64_t closed_ns = 0;
+
+	if (conn_find(tracker, event->cookie))
+		return; /* already known from its events: the dump only confirms it */
+	tracker->stats.seeded++;
+	tomb = tombstone_take(tracker, event->cookie);
+	if (tomb) {
+		/* Its close came before the dump was applied: end as if applied in order. */
+		tracker->stats.close_unseen--;
+		tracker->stats.closed++;
+		closed_ns = tomb->closed_ns > event->ts_ns ? tomb->closed_ns : event->ts_ns;
+		free(tomb);
+	}
+	entry = conn_add(tracker, event, dir, closed_ns);
+	if (entry)
+		entry->conn.seeded = true;
 }
 
 static void on_open(struct tracker *tracker, const struct ct_event *event, enum conn_dir dir)
 {
-	struct conn_entry *entry = conn_find(tracker, event->cookie);
+	struct conn_entry *entry;
 	struct tombstone *tomb;
 
+	if (event->flags & CT_F_SEEDED) {
+		on_seeded_open(tracker, event, dir);
+		return;
+	}
+	entry = conn_find(tracker, event->cookie);
+	if (entry && !entry->conn.closed && entry->conn.seeded) {
+		/* Opened after attach but applied from the dump first: the event has it all. */
+		tracker->stats.seeded--;
+		count_opened(tracker, dir);
+		conn_fill(tracker, &entry->conn, event, dir);
+		entry->conn.first_frame = tracker->frame;
+		return;
+	}
 	if (entry && !entry->conn.closed) {
 		tracker->stats.duplicate_opens++;
 		if (!entry->conn.proc) /* a later record may know the owner */
@@ -227,6 +270,7 @@ static void on_open(struct tracker *tracker, const struct ct_event *event, enum 
 		}
 		/* The same socket connected again (after a disconnect): a new connection. */
 		conn_fill(tracker, &entry->conn, event, dir);
+		entry->conn.first_frame = tracker->frame;
 		tracker->stats.active++;
 		count_opened(tracker, dir);
 		return;
@@ -272,7 +316,7 @@ static void on_close(struct tracker *tracker, const struct ct_event *event)
 
 static void on_listen(struct tracker *tracker, const struct ct_event *event)
 {
-	struct listener_entry *lis;
+	struct listener_entry *entry;
 	struct tombstone *tomb = tombstone_take(tracker, event->cookie);
 
 	if (tomb && event->ts_ns <= tomb->closed_ns) {
@@ -281,38 +325,55 @@ static void on_listen(struct tracker *tracker, const struct ct_event *event)
 		return;
 	}
 	free(tomb);
-	HASH_FIND(hh, tracker->listeners, &event->cookie, sizeof(event->cookie), lis);
-	if (lis)
-		return; /* listen() again on a listening socket only changes its backlog */
+	HASH_FIND(hh, tracker->listeners, &event->cookie, sizeof(event->cookie), entry);
+	if (entry) {
+		/* listen() again only changes the backlog; a dump may name an owner we lacked. */
+		if (!entry->listener.proc)
+			entry->listener.proc = proc_get(tracker, event);
+		return;
+	}
 	if (HASH_COUNT(tracker->listeners) >= tracker->limits.max_listeners ||
-	    !(lis = calloc(1, sizeof(*lis)))) {
+	    !(entry = calloc(1, sizeof(*entry)))) {
 		tracker->stats.table_full++;
 		return;
 	}
-	lis->cookie = event->cookie;
-	lis->proc = proc_get(tracker, event);
-	HASH_ADD(hh, tracker->listeners, cookie, sizeof(lis->cookie), lis);
+	entry->listener = (struct listener){
+		.cookie = event->cookie,
+		.proc = proc_get(tracker, event),
+		.opened_ns = event->ts_ns,
+		.netns = event->netns,
+		.family = event->family,
+		.port = event->lport,
+	};
+	memcpy(entry->listener.addr, event->laddr, sizeof(entry->listener.addr));
+	HASH_ADD(hh, tracker->listeners, listener.cookie, sizeof(entry->listener.cookie), entry);
 	tracker->stats.listening++;
+}
+
+static int listener_remove(struct tracker *tracker, uint64_t cookie)
+{
+	struct listener_entry *entry;
+
+	HASH_FIND(hh, tracker->listeners, &cookie, sizeof(cookie), entry);
+	if (!entry)
+		return -ENOENT;
+	proc_put(entry->listener.proc);
+	HASH_DEL(tracker->listeners, entry);
+	free(entry);
+	tracker->stats.listening--;
+	return 0;
 }
 
 static void on_unlisten(struct tracker *tracker, const struct ct_event *event)
 {
-	struct listener_entry *lis;
-
-	HASH_FIND(hh, tracker->listeners, &event->cookie, sizeof(event->cookie), lis);
-	if (!lis) {
+	if (listener_remove(tracker, event->cookie))
 		tombstone_add(tracker, event->cookie, event->ts_ns);
-		return;
-	}
-	proc_put(lis->proc);
-	HASH_DEL(tracker->listeners, lis);
-	free(lis);
-	tracker->stats.listening--;
 }
 
 void tracker_apply(struct tracker *tracker, const struct ct_event *event)
 {
-	tracker->stats.events++;
+	if (!(event->flags & CT_F_SEEDED))
+		tracker->stats.events++; /* records from the kernel; seeds are counted as seeded */
 	if (event->ts_ns > tracker->latest_ns)
 		tracker->latest_ns = event->ts_ns;
 	switch (event->type) {
@@ -339,6 +400,11 @@ void tracker_count_invalid(struct tracker *tracker)
 	tracker->stats.invalid++;
 }
 
+uint64_t tracker_frame(const struct tracker *tracker)
+{
+	return tracker->frame;
+}
+
 void tracker_end_frame(struct tracker *tracker)
 {
 	struct conn_entry *conn, *conn_tmp;
@@ -356,6 +422,7 @@ void tracker_end_frame(struct tracker *tracker)
 		if (proc->proc.refs)
 			continue;
 		HASH_DEL(tracker->procs, proc);
+		free(proc->proc.detail);
 		free(proc);
 		tracker->stats.processes--;
 	}
@@ -365,6 +432,7 @@ void tracker_end_frame(struct tracker *tracker)
 		HASH_DEL(tracker->tombstones, tomb);
 		free(tomb);
 	}
+	tracker->frame++;
 }
 
 const struct tracker_stats *tracker_stats(const struct tracker *tracker)
@@ -378,4 +446,58 @@ void tracker_for_each_conn(const struct tracker *tracker, conn_visit_fn visit, v
 
 	for (entry = tracker->conns; entry; entry = entry->hh.next)
 		visit(&entry->conn, ctx);
+}
+
+void tracker_for_each_listener(const struct tracker *tracker, listener_visit_fn visit, void *ctx)
+{
+	const struct listener_entry *entry;
+
+	for (entry = tracker->listeners; entry; entry = entry->hh.next)
+		visit(&entry->listener, ctx);
+}
+
+void tracker_for_each_proc(struct tracker *tracker, proc_visit_fn visit, void *ctx)
+{
+	struct proc_entry *entry;
+
+	for (entry = tracker->procs; entry; entry = entry->hh.next)
+		visit(&entry->proc, ctx);
+}
+
+bool tracker_has_socket(const struct tracker *tracker, uint64_t cookie)
+{
+	struct listener_entry *lis;
+	struct tombstone *tomb;
+
+	if (conn_find(tracker, cookie))
+		return true;
+	HASH_FIND(hh, tracker->listeners, &cookie, sizeof(cookie), lis);
+	if (lis)
+		return true;
+	HASH_FIND(hh, tracker->tombstones, &cookie, sizeof(cookie), tomb);
+	return tomb != NULL;
+}
+
+int tracker_heal_close(struct tracker *tracker, uint64_t cookie, uint64_t now_ns)
+{
+	struct conn_entry *entry = conn_find(tracker, cookie);
+
+	if (!listener_remove(tracker, cookie)) {
+		tracker->stats.corrections++;
+		return 0;
+	}
+	if (!entry || entry->conn.closed)
+		return -ENOENT;
+	entry->conn.closed = true;
+	entry->conn.closed_ns = now_ns;
+	tracker->stats.closed++;
+	tracker->stats.active--;
+	tracker->stats.corrections++;
+	return 0;
+}
+
+void tracker_heal_open(struct tracker *tracker, const struct ct_event *seeded)
+{
+	tracker->stats.corrections++;
+	tracker_apply(tracker, seeded);
 }

@@ -18,6 +18,11 @@
 #include <stdint.h>
 
 #include "conntop/event.h"
+#include "container.h"
+#include "procfs.h"
+
+/* /proc gives process start times in clock ticks of 1/100 s (USER_HZ): the unit of identity. */
+#define PROC_TICK_NS 10000000ull
 
 enum conn_dir {
 	CONN_OUT, /* we connected */
@@ -37,6 +42,8 @@ struct conn {
 	uint8_t state; /* last known TCP state */
 	uint8_t dir; /* enum conn_dir */
 	bool closed;
+	bool seeded; /* found in a sock_diag dump, not seen opening: its age is unknown */
+	uint64_t first_frame; /* the frame that showed it first (tracker_frame() when added) */
 	uint16_t lport, rport;
 	uint8_t laddr[16], raddr[16];
 };
@@ -44,13 +51,37 @@ struct conn {
 struct proc_key {
 	uint32_t pid;
 	uint32_t pad; /* zero: the key is hashed as bytes */
-	uint64_t start_ns;
+	uint64_t start_ticks; /* start after boot in PROC_TICK_NS, as /proc/<pid>/stat says */
+};
+
+/* What /proc and the cgroup say about a process, read by resolve.c. Flat: freed with free(). */
+struct proc_detail {
+	bool gone; /* it had exited (or its pid was reused) when we looked */
+	int ppid;
+	uint32_t uid;
+	uint64_t cgroup_id; /* its cgroup v2 id; 0 when unknown */
+	char comm[CT_COMM_LEN]; /* the comm this was read for: a new one (exec) means read again */
+	char user[PROCFS_USER_SIZE];
+	char cmdline[PROCFS_CMDLINE_SIZE];
+	struct container_id container; /* runtime CT_RUNTIME_NONE outside containers */
+	struct container_name container_name;
 };
 
 struct proc {
 	struct proc_key key;
 	char comm[CT_COMM_LEN]; /* raw bytes from the kernel: sanitize before showing */
 	uint32_t refs; /* connections and listeners that point here */
+	struct proc_detail *detail; /* NULL until resolved */
+};
+
+struct listener {
+	uint64_t cookie;
+	struct proc *proc; /* NULL when the owner is not known */
+	uint64_t opened_ns; /* record time of the listen (or of the dump that found it) */
+	uint32_t netns;
+	uint8_t family;
+	uint16_t port;
+	uint8_t addr[16];
 };
 
 struct tracker_stats {
@@ -64,8 +95,9 @@ struct tracker_stats {
 	uint64_t duplicate_opens; /* opens of a socket already open */
 	uint64_t late; /* records older than one already applied for the same socket */
 	uint64_t table_full; /* connections, processes or listeners not kept: table limit */
-	uint64_t
-		tombstones_evicted; /* closes forgotten early, so a later late open may be missed */
+	uint64_t tombstones_evicted; /* closes forgotten early: a late open may be missed */
+	uint64_t seeded; /* connections found open by sock_diag, never seen opening */
+	uint64_t corrections; /* fixed by the healing pass: lost closes, missed opens */
 	uint64_t active; /* open connections now */
 	uint64_t listening; /* listening sockets now */
 	uint64_t processes; /* processes known now (kept until their last row is shown) */
@@ -91,7 +123,28 @@ void tracker_end_frame(struct tracker *tracker);
 
 const struct tracker_stats *tracker_stats(const struct tracker *tracker);
 
+/* The number of the frame being built: 0 before the first tracker_end_frame(). */
+uint64_t tracker_frame(const struct tracker *tracker);
+
 typedef void (*conn_visit_fn)(const struct conn *conn, void *ctx);
 void tracker_for_each_conn(const struct tracker *tracker, conn_visit_fn visit, void *ctx);
+
+typedef void (*listener_visit_fn)(const struct listener *listener, void *ctx);
+void tracker_for_each_listener(const struct tracker *tracker, listener_visit_fn visit, void *ctx);
+
+/* Processes may be given their details (resolve.c): the only state changed from outside. */
+typedef void (*proc_visit_fn)(struct proc *proc, void *ctx);
+void tracker_for_each_proc(struct tracker *tracker, proc_visit_fn visit, void *ctx);
+
+/*
+ * The healing pass: a connection or listener the kernel no longer has, whose close was lost, is
+ * closed now; a socket the dump has that we miss is applied as a seeded open. Each counts as a
+ * correction. Returns 0, or -ENOENT when there was nothing to close.
+ */
+/* Whether the tracker knows the socket at all: open, shown closed, listening or a tombstone. */
+bool tracker_has_socket(const struct tracker *tracker, uint64_t cookie);
+
+int tracker_heal_close(struct tracker *tracker, uint64_t cookie, uint64_t now_ns);
+void tracker_heal_open(struct tracker *tracker, const struct ct_event *seeded);
 
 #endif /* CONNTOP_TRACKER_H */

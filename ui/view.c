@@ -59,6 +59,11 @@ enum view_reaction view_apply(struct view_state *view, int key, int screen_rows,
 	return VIEW_REDRAW;
 }
 
+/* The columns of the connection view, left to right. */
+static const enum column view_columns[] = { COL_PID,	COL_COMM,  COL_DIR, COL_LOCAL,
+					    COL_REMOTE, COL_STATE, COL_AGE };
+#define NVIEW_COLUMNS (sizeof(view_columns) / sizeof(view_columns[0]))
+
 #define SCREEN_ADDR_MIN 15 /* "255.255.255.255" fits, so IPv4 columns rarely move */
 #define SCREEN_COMM_MIN 8
 
@@ -68,9 +73,12 @@ enum view_reaction view_apply(struct view_state *view, int key, int screen_rows,
  */
 static void layout(const struct snapshot *snap, int cols, int widths[COL_COUNT])
 {
-	int fixed = 0, addr = table_addr_width(snap, SCREEN_ADDR_MIN), excess, col;
+	int fixed = 0, addr = table_addr_width(snap, SCREEN_ADDR_MIN), excess;
+	size_t i;
 
-	for (col = 0; col < COL_COUNT; col++) {
+	for (i = 0; i < NVIEW_COLUMNS; i++) {
+		enum column col = view_columns[i];
+
 		widths[col] = table_column(col)->width;
 		if (col != COL_LOCAL && col != COL_REMOTE)
 			fixed += widths[col] + 1;
@@ -89,10 +97,12 @@ static void layout(const struct snapshot *snap, int cols, int widths[COL_COUNT])
 static void put_cells(struct grid *grid, int row, const int widths[COL_COUNT],
 		      const char *const text[COL_COUNT], enum role role)
 {
-	int col, x = 0;
+	int x = 0;
+	size_t i;
 
 	grid_set_row_role(grid, row, role);
-	for (col = 0; col < COL_COUNT && x < grid->cols; col++) {
+	for (i = 0; i < NVIEW_COLUMNS && x < grid->cols; i++) {
+		enum column col = view_columns[i];
 		int pad = 0;
 
 		if (table_column(col)->right_align)
@@ -119,7 +129,7 @@ static void render_rows(const struct snapshot *snap, const struct view_state *vi
 	size_t body = body_rows(grid->rows), i;
 	char cells[COL_COUNT][TABLE_LINE_LEN];
 	const char *text[COL_COUNT];
-	int col;
+	size_t col;
 
 	if (!snap->nconns && body) {
 		grid_put(grid, VIEW_TOP_ROWS, 1, grid->cols - 1, EMPTY_TEXT, ROLE_NORMAL);
@@ -128,9 +138,11 @@ static void render_rows(const struct snapshot *snap, const struct view_state *vi
 	for (i = 0; i < body && view->scroll + i < snap->nconns; i++) {
 		const struct snap_conn *row = &snap->conns[view->scroll + i];
 
-		for (col = 0; col < COL_COUNT; col++) {
-			table_cell(row, col, cells[col], sizeof(cells[col]));
-			text[col] = cells[col];
+		for (col = 0; col < NVIEW_COLUMNS; col++) {
+			enum column c = view_columns[col];
+
+			table_cell(row, c, cells[c], sizeof(cells[c]));
+			text[c] = cells[c];
 		}
 		put_cells(grid, VIEW_TOP_ROWS + i, widths, text,
 			  row->closed ? ROLE_CLOSED : ROLE_NORMAL);

@@ -28,6 +28,7 @@ enum ct_event_type {
 enum ct_event_flag {
 	CT_F_NO_TASK = 1 << 0, /* pid, comm and start time are unknown (not from a task) */
 	CT_F_NOT_ACCEPTED = 1 << 1, /* close of a passive socket that accept() never returned */
+	CT_F_SEEDED = 1 << 2, /* made by user space from a sock_diag dump: open before we looked */
 };
 
 /* Counters kept per CPU in the BPF "stats" map, summed by user space. */

@@ -6,16 +6,47 @@
 #include <stdlib.h>
 
 #include "export.h"
+#include "topology.h"
 #include "snapshot.h"
 #include "tracker.h"
 
-static char *frame_of(struct tracker *t, const struct source_stats *src)
+#define COUNTERS_ZERO                                                                            \
+	"processes: 0  listening: 0  closed unseen: 0  not accepted: 0  late: 0  duplicate: 0  " \
+	"invalid: 0  table full: 0  pending full: 0  ring full: 0  skipped runs: 0  nested: 0  " \
+	"failed connects: 0  seeded: 0  corrections: 0  namespaces: 0  edges: 0  cgroup "        \
+	"mismatch: 0"
+
+/* Compares with a file under tests/fixtures/export/: review a change there as a diff. */
+static void assert_golden(const char *text, const char *name)
 {
-	static char buf[8192];
+	static char want[16384];
+	char path[512];
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/export/%s", getenv("FIXTURES") ?: "tests/fixtures", name);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = fread(want, 1, sizeof(want) - 1, f);
+	want[n] = '\0';
+	fclose(f);
+	assert_string_equal(text, want);
+}
+
+static char *frame_of(struct tracker *t, struct topology *topo, const struct source_stats *src)
+{
+	static char buf[16384];
 	struct timespec wall = { .tv_sec = 1795000000 }; /* 2026-11-18 11:06:40 UTC */
-	struct snapshot *snap = snapshot_take(t, src, 100 * SEC_NS, wall);
+	struct snapshot *snap;
 	FILE *out = fmemopen(buf, sizeof(buf), "w");
 
+	if (topo)
+		assert_int_equal(topology_update(topo, t), 0);
+	snap = snapshot_take(&(struct snapshot_input){ .tracker = t,
+						       .topology = topo,
+						       .source = src,
+						       .now_ns = 100 * SEC_NS,
+						       .wall = wall });
 	assert_int_equal(export_text(out, snap), 0);
 	fclose(out);
 	snapshot__free(snap);
@@ -27,51 +58,43 @@ static void empty_frame(void **state)
 	struct tracker *t = tracker__new(NULL);
 
 	(void)state;
-	assert_string_equal(
-		frame_of(t, NULL),
-		"conntop 11:06:40  events: 0  lost: 0  active: 0  opened: 0 (in 0, out 0)  "
-		"closed: 0\n"
-		"processes: 0  listening: 0  closed unseen: 0  not accepted: 0  late: 0  "
-		"duplicate: 0  invalid: 0  table full: 0  pending full: 0  ring full: 0  "
-		"skipped runs: 0  nested: 0  failed connects: 0\n"
-		"    PID COMM            DIR LOCAL                 REMOTE                STATE     "
-		"     AGE\n"
-		"\n");
+	assert_string_equal(frame_of(t, NULL, NULL),
+			    "conntop 11:06:40  events: 0  lost: 0  active: 0  opened: 0 (in 0, out "
+			    "0)  closed: 0\n" COUNTERS_ZERO "\n"
+			    "PID COMM DIR LOCAL REMOTE STATE AGE CONTAINER NETNS\n"
+			    "\nNODES\nPID COMM USER CONTAINER NAME POD NETNS LISTEN IN OUT\n"
+			    "\nEDGES\nCLIENT SERVER PORT ACTIVE OPENED CLOSED\n"
+			    "\nCONTAINER EDGES\nCLIENT SERVER PORT ACTIVE OPENED CLOSED\n"
+			    "\nNETNS EDGES\nCLIENT SERVER PORT ACTIVE OPENED CLOSED\n"
+			    "\n");
 	tracker__free(t);
 }
 
-static void rows_counters_and_wide_addresses(void **state)
+static void rows_nodes_edges_and_rollups(void **state)
 {
 	struct tracker *t = tracker__new(NULL);
+	struct topology *topo = topology__new(64);
 	struct source_stats src = { .lost = 2, .recursion_misses = 1, .connect_failed = 4 };
 	struct ct_event e;
 
 	(void)state;
+	e = test_event_addr(CT_EV_LISTEN, 9, 300, "nginx", "::1", 80, "::", 0);
+	tracker_apply(t, &e);
 	e = test_event_addr(CT_EV_ACCEPT, 1, 300, "nginx", "::1", 80, "::1", 51000);
 	tracker_apply(t, &e);
-	e = test_event_addr(CT_EV_CONNECT, 2, 0, NULL, "fd00::1:2:3:4", 51000, "fd00::9", 80);
+	e = test_event_addr(CT_EV_CONNECT, 2, 400, "curl\x1b[2J", "::1", 51000, "::1", 80);
 	tracker_apply(t, &e);
-	assert_string_equal(
-		frame_of(t, &src),
-		"conntop 11:06:40  events: 2  lost: 3  active: 2  opened: 2 (in 1, out 1)  "
-		"closed: 0\n"
-		"processes: 1  listening: 0  closed unseen: 0  not accepted: 0  late: 0  "
-		"duplicate: 0  invalid: 0  table full: 0  pending full: 0  ring full: 2  "
-		"skipped runs: 1  nested: 0  failed connects: 4\n"
-		"    PID COMM            DIR LOCAL                 REMOTE                STATE     "
-		"     AGE\n"
-		"      - ?               out [fd00::1:2:3:4]:51000 [fd00::9]:80          "
-		"ESTABLISHED  1m39s\n"
-		"    300 nginx           in  [::1]:80              [::1]:51000           "
-		"ESTABLISHED  1m39s\n"
-		"\n");
+	e = test_event_addr(CT_EV_CONNECT, 3, 0, NULL, "fd00::1:2:3:4", 51000, "fd00::9", 80);
+	tracker_apply(t, &e);
+	assert_golden(frame_of(t, topo, &src), "rows_nodes_edges.txt");
+	topology__free(topo);
 	tracker__free(t);
 }
 
 static void write_error_is_reported(void **state)
 {
 	struct tracker *t = tracker__new(NULL);
-	struct snapshot *snap = snapshot_take(t, NULL, 0, (struct timespec){ 0 });
+	struct snapshot *snap = snapshot_take(&(struct snapshot_input){ .tracker = t });
 	FILE *full = fopen("/dev/full", "w");
 
 	(void)state;
@@ -86,7 +109,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(empty_frame),
-		cmocka_unit_test(rows_counters_and_wide_addresses),
+		cmocka_unit_test(rows_nodes_edges_and_rollups),
 		cmocka_unit_test(write_error_is_reported),
 	};
 

@@ -2,6 +2,8 @@
 /* The tracker: lifecycles in order and out of order, reuse of pids and sockets, frames, limits. */
 #include "test_util.h"
 
+#include <errno.h>
+
 #include "tracker.h"
 
 struct collected {
@@ -253,6 +255,110 @@ static void tombstones_expire(void **state)
 	tracker__free(t);
 }
 
+static struct ct_event seeded(enum ct_event_type type, __u64 cookie, __u64 ts, __u32 pid)
+{
+	struct ct_event e = test_event(type, cookie, ts, pid, pid ? "old" : NULL);
+
+	e.flags |= CT_F_SEEDED;
+	return e;
+}
+
+static void seeded_connection_is_active_not_opened_and_has_no_event(void **state)
+{
+	struct tracker *t = tracker__new(NULL);
+	struct ct_event e = seeded(CT_EV_ACCEPT, 1, 10, 300);
+	struct collected c;
+
+	(void)state;
+	tracker_apply(t, &e);
+	c = conns_of(t);
+	assert_int_equal(c.n, 1);
+	assert_true(c.conns[0]->seeded);
+	assert_int_equal(c.conns[0]->dir, CONN_IN);
+	assert_int_equal(tracker_stats(t)->seeded, 1);
+	assert_int_equal(tracker_stats(t)->active, 1);
+	assert_int_equal(tracker_stats(t)->opened_in, 0);
+	assert_int_equal(tracker_stats(t)->events, 0); /* not a record from the kernel */
+	apply(t, CT_EV_CLOSE, 1, 20, 0);
+	assert_int_equal(tracker_stats(t)->closed, 1);
+	assert_int_equal(tracker_stats(t)->active, 0);
+	tracker__free(t);
+}
+
+static void event_and_dump_of_one_socket_count_once(void **state)
+{
+	struct tracker *t = tracker__new(NULL);
+	struct ct_event e = seeded(CT_EV_CONNECT, 2, 10, 0);
+
+	(void)state;
+	/* Opened after attach and caught by the dump too, in either order: one open. */
+	tracker_apply(t, &e);
+	apply(t, CT_EV_CONNECT, 2, 5, 100);
+	apply(t, CT_EV_CONNECT, 3, 5, 100);
+	e = seeded(CT_EV_CONNECT, 3, 10, 0);
+	tracker_apply(t, &e);
+	assert_int_equal(tracker_stats(t)->opened_out, 2);
+	assert_int_equal(tracker_stats(t)->seeded, 0);
+	assert_int_equal(tracker_stats(t)->duplicate_opens, 0);
+	assert_int_equal(tracker_stats(t)->active, 2);
+	assert_int_equal(conns_of(t).conns[0]->proc->key.pid, 100); /* the event knew the owner */
+	tracker__free(t);
+}
+
+static void dump_of_a_socket_whose_close_came_first_is_not_a_ghost(void **state)
+{
+	struct tracker *t = tracker__new(NULL);
+	struct ct_event e = seeded(CT_EV_CONNECT, 4, 10, 100);
+
+	(void)state;
+	apply(t, CT_EV_CLOSE, 4, 12, 0); /* drained before the dump was applied */
+	tracker_apply(t, &e);
+	assert_int_equal(tracker_stats(t)->active, 0);
+	assert_int_equal(tracker_stats(t)->closed, 1);
+	assert_int_equal(tracker_stats(t)->close_unseen, 0);
+	assert_true(conns_of(t).conns[0]->closed);
+	tracker_end_frame(t);
+	assert_int_equal(conns_of(t).n, 0);
+	tracker__free(t);
+}
+
+static void healing_closes_and_adds_and_counts(void **state)
+{
+	struct tracker *t = tracker__new(NULL);
+	struct ct_event e = seeded(CT_EV_CONNECT, 9, 30, 100);
+
+	(void)state;
+	apply(t, CT_EV_CONNECT, 5, 10, 100);
+	apply(t, CT_EV_LISTEN, 6, 10, 100);
+	assert_true(tracker_has_socket(t, 5));
+	assert_false(tracker_has_socket(t, 9));
+	assert_int_equal(tracker_heal_close(t, 5, 30), 0); /* its close was lost */
+	assert_int_equal(tracker_heal_close(t, 6, 30), 0);
+	assert_int_equal(tracker_heal_close(t, 7, 30), -ENOENT);
+	tracker_heal_open(t, &e); /* its open was lost */
+	assert_int_equal(tracker_stats(t)->corrections, 3);
+	assert_int_equal(tracker_stats(t)->active, 1);
+	assert_int_equal(tracker_stats(t)->listening, 0);
+	assert_int_equal(tracker_stats(t)->closed, 1);
+	tracker__free(t);
+}
+
+static void process_identity_is_at_proc_tick_resolution(void **state)
+{
+	struct tracker *t = tracker__new(NULL);
+	struct ct_event a = test_event(CT_EV_CONNECT, 1, 10, 500, "app");
+	struct ct_event b = seeded(CT_EV_CONNECT, 2, 20, 500);
+
+	(void)state;
+	/* The kernel's start time in ns and /proc's in ticks name the same process. */
+	a.proc_start_ns = 123 * PROC_TICK_NS + 4567;
+	b.proc_start_ns = 123 * PROC_TICK_NS;
+	tracker_apply(t, &a);
+	tracker_apply(t, &b);
+	assert_int_equal(tracker_stats(t)->processes, 1);
+	tracker__free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -267,6 +373,11 @@ int main(void)
 		cmocka_unit_test(listeners_are_counted_and_keep_their_process),
 		cmocka_unit_test(table_limit_drops_and_counts),
 		cmocka_unit_test(tombstones_expire),
+		cmocka_unit_test(seeded_connection_is_active_not_opened_and_has_no_event),
+		cmocka_unit_test(event_and_dump_of_one_socket_count_once),
+		cmocka_unit_test(dump_of_a_socket_whose_close_came_first_is_not_a_ghost),
+		cmocka_unit_test(healing_closes_and_adds_and_counts),
+		cmocka_unit_test(process_identity_is_at_proc_tick_resolution),
 	};
 
 	return cmocka_run_group_tests_name("tracker", tests, NULL, NULL);

@@ -37,7 +37,8 @@ static void render(struct fixture *f, size_t scroll)
 	struct view_state view = { .scroll = scroll };
 
 	snapshot__free(f->snap);
-	f->snap = snapshot_take(f->tracker, NULL, NOW_NS, (struct timespec){ 0 });
+	f->snap =
+		snapshot_take(&(struct snapshot_input){ .tracker = f->tracker, .now_ns = NOW_NS });
 	view_render(f->snap, &view, f->grid);
 }
 

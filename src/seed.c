@@ -1,0 +1,443 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "seed.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uthash.h>
+#include <unistd.h>
+
+#include "container.h"
+#include "log.h"
+#include "procfs.h"
+#include "sockdiag.h"
+
+#define MAX_NAMED_NETNS 256
+
+/* Connected states worth a row, and listeners: not TIME_WAIT (already closed) nor SYN_RECV. */
+static const uint32_t seeded_states =
+	SOCKDIAG_STATE(1) /* ESTABLISHED */ | SOCKDIAG_STATE(4) /* FIN_WAIT1 */ |
+	SOCKDIAG_STATE(5) /* FIN_WAIT2 */ | SOCKDIAG_STATE(8) /* CLOSE_WAIT */ |
+	SOCKDIAG_STATE(9) /* LAST_ACK */ | SOCKDIAG_STATE(10) /* LISTEN */ |
+	SOCKDIAG_STATE(11) /* CLOSING */;
+
+/* A namespace to enter: by a process living in it, or by its `ip netns` file. */
+struct netns_target {
+	uint32_t netns;
+	char path[PATH_MAX];
+};
+
+struct targets {
+	struct netns_target *items;
+	size_t n, cap;
+	const char *root;
+	int error;
+};
+
+static struct netns_target *targets_find(struct targets *t, uint32_t netns)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (t->items[i].netns == netns)
+			return &t->items[i];
+	return NULL;
+}
+
+static int targets_add(struct targets *t, uint32_t netns, const char *fmt, const char *a, int b)
+{
+	struct netns_target *item;
+
+	if (targets_find(t, netns))
+		return 0;
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? 2 * t->cap : 16;
+		struct netns_target *items = realloc(t->items, cap * sizeof(*items));
+
+		if (!items)
+			return -ENOMEM;
+		t->items = items;
+		t->cap = cap;
+	}
+	item = &t->items[t->n++];
+	item->netns = netns;
+	snprintf(item->path, sizeof(item->path), fmt, t->root, a ? a : "", b);
+	return 0;
+}
+
+static int add_process_netns(void *ctx, uint32_t netns, int pid)
+{
+	return targets_add(ctx, netns, "%s%s/proc/%d/ns/net", "", pid);
+}
+
+static int find_targets(struct targets *t, const char *root)
+{
+	struct netns_name named[MAX_NAMED_NETNS];
+	size_t n = 0, i;
+	int err;
+
+	t->root = root;
+	err = procfs_netns_pids(root, add_process_netns, t);
+	if (err)
+		return err;
+	/* Namespaces kept alive by `ip netns add` may have no process at all. */
+	err = netns_names_read(root, named, MAX_NAMED_NETNS, &n);
+	if (err && err != -ENOSPC)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((err = targets_add(t, named[i].ino, "%s/run/netns/%s", named[i].name, 0)))
+			return err;
+	return 0;
+}
+
+static int scan_reserve(struct seed_scan *scan)
+{
+	size_t cap;
+	struct ct_event *records;
+	uint32_t *inodes;
+
+	if (scan->nrecords < scan->cap)
+		return 0;
+	cap = scan->cap ? 2 * scan->cap : 256;
+	records = realloc(scan->records, cap * sizeof(*records));
+	if (!records)
+		return -ENOMEM;
+	scan->records = records;
+	inodes = realloc(scan->inodes, cap * sizeof(*inodes));
+	if (!inodes)
+		return -ENOMEM;
+	scan->inodes = inodes;
+	scan->cap = cap;
+	return 0;
+}
+
+/* One namespace's dump, kept whole so listeners can tell server sides from client sides. */
+struct dump {
+	struct sockdiag_sock *socks;
+	size_t n, cap;
+};
+
+static int collect_sock(void *ctx, const struct sockdiag_sock *s)
+{
+	struct dump *dump = ctx;
+
+	if (dump->n == dump->cap) {
+		size_t cap = dump->cap ? 2 * dump->cap : 256;
+		struct sockdiag_sock *socks = realloc(dump->socks, cap * sizeof(*socks));
+
+		if (!socks)
+			return -ENOMEM;
+		dump->socks = socks;
+		dump->cap = cap;
+	}
+	dump->socks[dump->n++] = *s;
+	return 0;
+}
+
+static int add_records(struct seed_scan *scan, const struct dump *dump, uint32_t netns)
+{
+	struct sockdiag_sock *listeners = malloc((dump->n ? dump->n : 1) * sizeof(*listeners));
+	size_t nlisteners = 0, i;
+	int err = 0;
+
+	if (!listeners)
+		return -ENOMEM;
+	for (i = 0; i < dump->n; i++)
+		if (dump->socks[i].state == 10 /* LISTEN */)
+			listeners[nlisteners++] = dump->socks[i];
+	for (i = 0; i < dump->n; i++) {
+		const struct sockdiag_sock *s = &dump->socks[i];
+		enum ct_event_type type = sockdiag_event_type(s, listeners, nlisteners);
+
+		if ((err = scan_reserve(scan)))
+			break;
+		sockdiag_to_event(s, netns, scan->started_ns, type, &scan->records[scan->nrecords]);
+		scan->records[scan->nrecords].flags |= CT_F_SEEDED;
+		scan->inodes[scan->nrecords++] = s->inode;
+	}
+	free(listeners);
+	return err;
+}
+
+/* Enters one namespace and dumps it; the caller returns to its own namespace after. */
+static int dump_namespace(struct seed_scan *scan, const struct netns_target *target)
+{
+	struct dump dump = { 0 };
+	int fd, err;
+
+	fd = open(target->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 :
+					 -errno; /* its last process just exited: nothing there */
+	err = setns(fd, CLONE_NEWNET) ? -errno : 0;
+	close(fd);
+	if (!err)
+		err = sockdiag_dump(seeded_states, collect_sock, &dump);
+	if (!err)
+		err = add_records(scan, &dump, target->netns);
+	free(dump.socks);
+	return err;
+}
+
+static int note_netns(struct seed_scan *scan, uint32_t netns)
+{
+	if (scan->nnetns == scan->netns_cap) {
+		size_t cap = scan->netns_cap ? 2 * scan->netns_cap : 16;
+		uint32_t *list = realloc(scan->netns, cap * sizeof(*list));
+
+		if (!list)
+			return -ENOMEM;
+		scan->netns = list;
+		scan->netns_cap = cap;
+	}
+	scan->netns[scan->nnetns++] = netns;
+	return 0;
+}
+
+int seed_scan_run(struct seed_scan *scan, const char *root, uint64_t now_ns)
+{
+	struct targets targets = { 0 };
+	int self, err;
+	size_t i;
+
+	memset(scan, 0, sizeof(*scan));
+	scan->started_ns = now_ns;
+	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0)
+		return -errno;
+	err = find_targets(&targets, root);
+	for (i = 0; !err && i < targets.n; i++) {
+		int ns_err = dump_namespace(scan, &targets.items[i]);
+
+		if (ns_err == -ENOMEM) {
+			err = ns_err;
+		} else if (ns_err) {
+			scan->errors++;
+			log_debug("failed to dump the sockets of netns %u: %s",
+				  targets.items[i].netns, strerror(-ns_err));
+		} else {
+			err = note_netns(scan, targets.items[i].netns);
+		}
+	}
+	if (setns(self, CLONE_NEWNET) && !err)
+		err = -errno; /* cannot happen with our own namespace's fd; never carry on elsewhere */
+	close(self);
+	free(targets.items);
+	return err;
+}
+
+void seed_scan_release(struct seed_scan *scan)
+{
+	free(scan->records);
+	free(scan->inodes);
+	free(scan->netns);
+	memset(scan, 0, sizeof(*scan));
+}
+
+/* Socket inode -> owning pid, from one walk of /proc/<pid>/fd. */
+struct owner {
+	uint32_t inode;
+	int pid;
+};
+
+struct owners {
+	struct owner *items;
+	size_t n, cap;
+};
+
+static int add_owner(void *ctx, uint32_t inode, int pid)
+{
+	struct owners *owners = ctx;
+
+	if (owners->n == owners->cap) {
+		size_t cap = owners->cap ? 2 * owners->cap : 1024;
+		struct owner *items = realloc(owners->items, cap * sizeof(*items));
+
+		if (!items)
+			return -ENOMEM;
+		owners->items = items;
+		owners->cap = cap;
+	}
+	owners->items[owners->n++] = (struct owner){ inode, pid };
+	return 0;
+}
+
+static int owner_cmp(const void *a, const void *b)
+{
+	const struct owner *x = a, *y = b;
+
+	return (x->inode > y->inode) - (x->inode < y->inode);
+}
+
+/* A process read once per pass, however many sockets it has. */
+struct proc_cache {
+	int pid;
+	int found;
+	struct proc_info info;
+	UT_hash_handle hh;
+};
+
+static const struct proc_info *cached_process(struct proc_cache **cache, const char *root, int pid)
+{
+	struct proc_cache *entry;
+
+	HASH_FIND_INT(*cache, &pid, entry);
+	if (!entry) {
+		entry = calloc(1, sizeof(*entry));
+		if (!entry)
+			return NULL;
+		entry->pid = pid;
+		entry->found = procfs_read_process(root, pid, &entry->info) == 0;
+		HASH_ADD_INT(*cache, pid, entry);
+	}
+	return entry->found ? &entry->info : NULL;
+}
+
+static void give_owner(struct ct_event *record, const struct proc_info *info)
+{
+	size_t len = strnlen(info->comm, sizeof(record->comm) - 1);
+
+	record->pid = info->pid;
+	record->tid = info->pid;
+	record->proc_start_ns = info->start_ticks * PROC_TICK_NS;
+	memset(record->comm, 0, sizeof(record->comm));
+	memcpy(record->comm, info->comm, len);
+	record->flags &= ~CT_F_NO_TASK;
+}
+
+/* Fills the owner of every record in @want (all when NULL) from /proc/<pid>/fd. */
+static void fill_owners(struct seed_scan *scan, const char *root, const unsigned char *want)
+{
+	struct owners owners = { 0 };
+	struct proc_cache *cache = NULL, *entry, *tmp;
+	size_t i;
+
+	if (procfs_socket_owners(root, add_owner, &owners)) {
+		free(owners.items);
+		return; /* rows without an owner are still right; /proc may be hidden from us */
+	}
+	qsort(owners.items, owners.n, sizeof(*owners.items), owner_cmp);
+	for (i = 0; i < scan->nrecords; i++) {
+		struct owner key = { .inode = scan->inodes[i] }, *found;
+		const struct proc_info *info;
+
+		if ((want && !want[i]) || !key.inode)
+			continue;
+		found = bsearch(&key, owners.items, owners.n, sizeof(key), owner_cmp);
+		if (found && (info = cached_process(&cache, root, found->pid)))
+			give_owner(&scan->records[i], info);
+	}
+	HASH_ITER (hh, cache, entry, tmp) {
+		HASH_DEL(cache, entry);
+		free(entry);
+	}
+	free(owners.items);
+}
+
+void seed_apply_initial(struct tracker *tracker, struct seed_scan *scan, const char *root)
+{
+	size_t i;
+
+	fill_owners(scan, root, NULL);
+	for (i = 0; i < scan->nrecords; i++)
+		tracker_apply(tracker, &scan->records[i]);
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* What the tracker holds that the scan says is gone. */
+struct stale {
+	const struct seed_scan *scan;
+	const uint64_t *cookies; /* the scan's, sorted */
+	uint64_t *found;
+	size_t n, cap;
+	int error;
+};
+
+static bool scanned(const struct seed_scan *scan, uint32_t netns)
+{
+	size_t i;
+
+	for (i = 0; i < scan->nnetns; i++)
+		if (scan->netns[i] == netns)
+			return true;
+	return false;
+}
+
+static void note_if_stale(struct stale *stale, uint64_t cookie, uint32_t netns, uint64_t since)
+{
+	if (stale->error || since >= stale->scan->started_ns || !scanned(stale->scan, netns) ||
+	    bsearch(&cookie, stale->cookies, stale->scan->nrecords, sizeof(cookie), u64_cmp))
+		return;
+	if (stale->n == stale->cap) {
+		size_t cap = stale->cap ? 2 * stale->cap : 64;
+		uint64_t *found = realloc(stale->found, cap * sizeof(*found));
+
+		if (!found) {
+			stale->error = -ENOMEM;
+			return;
+		}
+		stale->found = found;
+		stale->cap = cap;
+	}
+	stale->found[stale->n++] = cookie;
+}
+
+static void stale_conn(const struct conn *conn, void *ctx)
+{
+	if (!conn->closed)
+		note_if_stale(ctx, conn->cookie, conn->netns, conn->opened_ns);
+}
+
+static void stale_listener(const struct listener *listener, void *ctx)
+{
+	note_if_stale(ctx, listener->cookie, listener->netns, listener->opened_ns);
+}
+
+void seed_apply_heal(struct tracker *tracker, struct seed_scan *scan, const char *root)
+{
+	uint64_t *cookies = malloc((scan->nrecords ? scan->nrecords : 1) * sizeof(*cookies));
+	unsigned char *missing = calloc(scan->nrecords ? scan->nrecords : 1, 1);
+	struct stale stale = { .scan = scan, .cookies = cookies };
+	size_t i, nmissing = 0;
+
+	if (!cookies || !missing)
+		goto out;
+	for (i = 0; i < scan->nrecords; i++)
+		cookies[i] = scan->records[i].cookie;
+	qsort(cookies, scan->nrecords, sizeof(*cookies), u64_cmp);
+	tracker_for_each_conn(tracker, stale_conn, &stale);
+	tracker_for_each_listener(tracker, stale_listener, &stale);
+	for (i = 0; i < stale.n; i++)
+		tracker_heal_close(tracker, stale.found[i], scan->started_ns);
+	for (i = 0; i < scan->nrecords; i++)
+		if (!tracker_has_socket(tracker, scan->records[i].cookie))
+			missing[i] = 1, nmissing++;
+	if (!nmissing)
+		goto out; /* the usual case: no /proc walk at all */
+	fill_owners(scan, root, missing);
+	for (i = 0; i < scan->nrecords; i++)
+		if (missing[i])
+			tracker_heal_open(tracker, &scan->records[i]);
+out:
+	free(stale.found);
+	free(missing);
+	free(cookies);
+}
+
+void seed_count(struct seed_stats *stats, const struct seed_scan *scan)
+{
+	stats->passes++;
+	stats->namespaces = scan->nnetns;
+	stats->namespace_errors = scan->errors;
+	stats->sockets = scan->nrecords;
+}

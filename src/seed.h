@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The TCP sockets that exist now, in every network namespace that has a process or an `ip netns`
+ * name: at start, the connections and listeners opened before conntop looked; every few seconds
+ * after, the healing pass that closes what lost its close and adds what was missed.
+ *
+ * A pass is two steps, so the caller can drain the ring buffer in between: every record stamped
+ * before the scan began is then applied before the comparison, and a close that merely waited in
+ * the ring is not taken for a lost one.
+ */
+#ifndef CONNTOP_SEED_H
+#define CONNTOP_SEED_H
+
+#include <linux/types.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conntop/event.h"
+#include "tracker.h"
+
+struct seed_scan {
+	uint64_t started_ns; /* CLOCK_MONOTONIC before the first dump; every record's ts */
+	struct ct_event *records; /* CT_F_SEEDED records, owners not yet filled */
+	uint32_t *inodes; /* the socket inode of each record, to find its owner */
+	size_t nrecords, cap;
+	uint32_t *netns; /* the namespaces dumped completely */
+	size_t nnetns, netns_cap;
+	unsigned int errors; /* namespaces that could not be entered or dumped */
+};
+
+struct seed_stats {
+	uint64_t passes;
+	uint64_t namespaces; /* in the last pass */
+	uint64_t namespace_errors; /* in the last pass */
+	uint64_t sockets; /* in the last pass */
+};
+
+/* Dumps every namespace's TCP sockets into @scan. 0 or -errno (-EPERM without CAP_SYS_ADMIN). */
+int seed_scan_run(struct seed_scan *scan, const char *root, uint64_t now_ns);
+void seed_scan_release(struct seed_scan *scan);
+
+/* Applies a first scan: owners from /proc, every socket as a seeded open or listen. */
+void seed_apply_initial(struct tracker *tracker, struct seed_scan *scan, const char *root);
+
+/* Compares a later scan with the tracker and corrects it (tracker_heal_*). */
+void seed_apply_heal(struct tracker *tracker, struct seed_scan *scan, const char *root);
+
+void seed_count(struct seed_stats *stats, const struct seed_scan *scan);
+
+#endif /* CONNTOP_SEED_H */
