@@ -5,7 +5,7 @@ set -euo pipefail
 
 build_pkgs=(make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libncurses-dev
 	uthash-dev pkg-config)
-test_pkgs=(libcmocka-dev tmux iproute2 procps util-linux)
+test_pkgs=(libcmocka-dev tmux iproute2 procps util-linux nginx redis-server redis-tools curl)
 
 case "${1:-build}" in
 build) wanted=("${build_pkgs[@]}") ;;

@@ -316,7 +316,7 @@ static void fill_owners(struct seed_scan *scan, const char *root, const unsigned
 	struct proc_cache *cache = NULL, *entry, *tmp;
 	size_t i;
 
-	if (procfs_socket_owners(root, add_owner, &owners)) {
+	if (procfs_socket_owners(root, add_owner, &owners) || !owners.n) {
 		free(owners.items);
 		return; /* rows without an owner are still right; /proc may be hidden from us */
 	}

@@ -63,7 +63,14 @@ start() {
 	local name=$1 fd
 	shift
 	mkfifo "$TMP/$name.in"
-	"$@" <"$TMP/$name.in" >"$TMP/$name.out" 2>"$TMP/$name.err" &
+	# The child must not inherit the write ends of the other fixtures' stdin pipes: one held
+	# open by a later process would keep that fixture from ever seeing EOF.
+	(
+		for var in ${!FD_@}; do
+			eval "exec ${!var}>&-"
+		done
+		exec "$@"
+	) <"$TMP/$name.in" >"$TMP/$name.out" 2>"$TMP/$name.err" &
 	printf -v "PID_$name" '%s' $!
 	PIDS+=($!)
 	exec {fd}>"$TMP/$name.in"
