@@ -11,6 +11,7 @@
 #include <uthash.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "container.h"
 #include "log.h"
 #include "procfs.h"
@@ -54,15 +55,8 @@ static int targets_add(struct targets *t, uint32_t netns, const char *fmt, const
 
 	if (targets_find(t, netns))
 		return 0;
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? 2 * t->cap : 16;
-		struct netns_target *items = realloc(t->items, cap * sizeof(*items));
-
-		if (!items)
-			return -ENOMEM;
-		t->items = items;
-		t->cap = cap;
-	}
+	if (array_reserve(&t->items, t->n, &t->cap, sizeof(*t->items)))
+		return -ENOMEM;
 	item = &t->items[t->n++];
 	item->netns = netns;
 	snprintf(item->path, sizeof(item->path), fmt, t->root, a ? a : "", b);
@@ -94,24 +88,15 @@ static int find_targets(struct targets *t, const char *root)
 	return 0;
 }
 
+/* Records and their inodes grow together, so they share one capacity. */
 static int scan_reserve(struct seed_scan *scan)
 {
-	size_t cap;
-	struct ct_event *records;
-	uint32_t *inodes;
+	size_t records_cap = scan->cap, inodes_cap = scan->cap;
 
-	if (scan->nrecords < scan->cap)
-		return 0;
-	cap = scan->cap ? 2 * scan->cap : 256;
-	records = realloc(scan->records, cap * sizeof(*records));
-	if (!records)
+	if (array_reserve(&scan->records, scan->nrecords, &records_cap, sizeof(*scan->records)) ||
+	    array_reserve(&scan->inodes, scan->nrecords, &inodes_cap, sizeof(*scan->inodes)))
 		return -ENOMEM;
-	scan->records = records;
-	inodes = realloc(scan->inodes, cap * sizeof(*inodes));
-	if (!inodes)
-		return -ENOMEM;
-	scan->inodes = inodes;
-	scan->cap = cap;
+	scan->cap = records_cap < inodes_cap ? records_cap : inodes_cap;
 	return 0;
 }
 
@@ -125,15 +110,8 @@ static int collect_sock(void *ctx, const struct sockdiag_sock *s)
 {
 	struct dump *dump = ctx;
 
-	if (dump->n == dump->cap) {
-		size_t cap = dump->cap ? 2 * dump->cap : 256;
-		struct sockdiag_sock *socks = realloc(dump->socks, cap * sizeof(*socks));
-
-		if (!socks)
-			return -ENOMEM;
-		dump->socks = socks;
-		dump->cap = cap;
-	}
+	if (array_reserve(&dump->socks, dump->n, &dump->cap, sizeof(*dump->socks)))
+		return -ENOMEM;
 	dump->socks[dump->n++] = *s;
 	return 0;
 }
@@ -185,15 +163,8 @@ static int dump_namespace(struct seed_scan *scan, const struct netns_target *tar
 
 static int note_netns(struct seed_scan *scan, uint32_t netns)
 {
-	if (scan->nnetns == scan->netns_cap) {
-		size_t cap = scan->netns_cap ? 2 * scan->netns_cap : 16;
-		uint32_t *list = realloc(scan->netns, cap * sizeof(*list));
-
-		if (!list)
-			return -ENOMEM;
-		scan->netns = list;
-		scan->netns_cap = cap;
-	}
+	if (array_reserve(&scan->netns, scan->nnetns, &scan->netns_cap, sizeof(*scan->netns)))
+		return -ENOMEM;
 	scan->netns[scan->nnetns++] = netns;
 	return 0;
 }
@@ -253,15 +224,8 @@ static int add_owner(void *ctx, uint32_t inode, int pid)
 {
 	struct owners *owners = ctx;
 
-	if (owners->n == owners->cap) {
-		size_t cap = owners->cap ? 2 * owners->cap : 1024;
-		struct owner *items = realloc(owners->items, cap * sizeof(*items));
-
-		if (!items)
-			return -ENOMEM;
-		owners->items = items;
-		owners->cap = cap;
-	}
+	if (array_reserve(&owners->items, owners->n, &owners->cap, sizeof(*owners->items)))
+		return -ENOMEM;
 	owners->items[owners->n++] = (struct owner){ inode, pid };
 	return 0;
 }
@@ -378,16 +342,9 @@ static void note_if_stale(struct stale *stale, uint64_t cookie, uint32_t netns, 
 	if (stale->error || since >= stale->scan->started_ns || !scanned(stale->scan, netns) ||
 	    bsearch(&cookie, stale->cookies, stale->scan->nrecords, sizeof(cookie), u64_cmp))
 		return;
-	if (stale->n == stale->cap) {
-		size_t cap = stale->cap ? 2 * stale->cap : 64;
-		uint64_t *found = realloc(stale->found, cap * sizeof(*found));
-
-		if (!found) {
-			stale->error = -ENOMEM;
-			return;
-		}
-		stale->found = found;
-		stale->cap = cap;
+	if (array_reserve(&stale->found, stale->n, &stale->cap, sizeof(*stale->found))) {
+		stale->error = -ENOMEM;
+		return;
 	}
 	stale->found[stale->n++] = cookie;
 }

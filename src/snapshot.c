@@ -8,6 +8,7 @@
 #include <string.h>
 #include <uthash.h>
 
+#include "array.h"
 #include "sanitize.h"
 
 struct node_index {
@@ -24,25 +25,12 @@ struct builder {
 	bool failed;
 };
 
-/* Room for one more element in a growing array; false (and failed) when out of memory. */
-static bool grow(struct builder *b, void **items, size_t n, size_t *cap, size_t size)
+/* Room for one more element; false (and the snapshot failed) when out of memory. */
+static bool grow(struct builder *b, void *items, size_t n, size_t *cap, size_t size)
 {
-	size_t new_cap;
-	void *bigger;
-
-	if (b->failed)
-		return false;
-	if (n < *cap)
-		return true;
-	new_cap = *cap ? 2 * *cap : 64;
-	bigger = realloc(*items, new_cap * size);
-	if (!bigger) {
+	if (!b->failed && array_reserve(items, n, cap, size))
 		b->failed = true;
-		return false;
-	}
-	*items = bigger;
-	*cap = new_cap;
-	return true;
+	return !b->failed;
 }
 
 static void fill_container(struct snap_container *out, const struct proc *proc)
@@ -74,7 +62,7 @@ static struct snap_node *node_new(struct builder *b, const struct node_ref *ref,
 		*index = entry->index;
 		return NULL;
 	}
-	if (!grow(b, (void **)&snap->nodes, snap->nnodes, &b->node_cap, sizeof(*snap->nodes)) ||
+	if (!grow(b, &snap->nodes, snap->nnodes, &b->node_cap, sizeof(*snap->nodes)) ||
 	    !(entry = calloc(1, sizeof(*entry)))) {
 		b->failed = true;
 		return NULL;
@@ -141,7 +129,7 @@ static void copy_conn(const struct conn *conn, void *ctx)
 	uint64_t end;
 	long node;
 
-	if (!grow(b, (void **)&snap->conns, snap->nconns, &b->conn_cap, sizeof(*snap->conns)))
+	if (!grow(b, &snap->conns, snap->nconns, &b->conn_cap, sizeof(*snap->conns)))
 		return;
 	row = &snap->conns[snap->nconns++];
 	memset(row, 0, sizeof(*row));
@@ -238,7 +226,7 @@ static void copy_edge(const struct edge *edge, void *ctx)
 		edge_end(b, &edge->key.server, edge->server_proc, edge->netns[1], edge->comm[1]);
 
 	if (client < 0 || server < 0 ||
-	    !grow(b, (void **)&snap->edges, snap->nedges, &b->edge_cap, sizeof(*snap->edges)))
+	    !grow(b, &snap->edges, snap->nedges, &b->edge_cap, sizeof(*snap->edges)))
 		return;
 	snap->edges[snap->nedges++] = (struct snap_edge){
 		.client = client,
