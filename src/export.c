@@ -7,7 +7,7 @@
 
 #include "table.h"
 
-#define MAX_TABLE_COLS 10
+#define MAX_TABLE_COLS 12
 #define CELL_LEN       PROCFS_CMDLINE_SIZE
 
 /* A table to print with columns as wide as their widest cell, like ss and ps do. */
@@ -157,22 +157,32 @@ static void node_cell(const void *ctx, size_t row, int col, char *buf, size_t si
 	case 9:
 		snprintf(buf, size, "%u", node->conns_out);
 		break;
+	case 10:
+		if (node->ppid)
+			snprintf(buf, size, "%u", node->ppid);
+		else
+			snprintf(buf, size, "-");
+		break;
+	case 11:
+		snprintf(buf, size, "%s", node->cmdline[0] ? node->cmdline : "-");
+		break;
 	}
 }
 
 /* Process nodes only; addresses are named in the edges. */
 static void print_nodes(FILE *out, const struct snapshot *snap)
 {
-	static const char *const headers[] = { "PID", "COMM",  "USER",	 "CONTAINER", "NAME",
-					       "POD", "NETNS", "LISTEN", "IN",	      "OUT" };
-	static const bool right[] = { true,  false, false, false, false,
-				      false, false, false, true,  true };
+	static const char *const headers[] = { "PID",  "COMM", "USER",	"CONTAINER",
+					       "NAME", "POD",  "NETNS", "LISTEN",
+					       "IN",   "OUT",  "PPID",	"CMDLINE" };
+	static const bool right[] = { true,  false, false, false, false, false,
+				      false, false, true,  true,  true,	 false };
 	size_t nprocs = 0;
 
 	while (nprocs < snap->nnodes && snap->nodes[nprocs].kind == NODE_PROCESS)
 		nprocs++; /* sorted: processes first */
 	print_table(out,
-		    &(struct text_table){ "NODES", 10, headers, right, nprocs, snap, node_cell });
+		    &(struct text_table){ "NODES", 12, headers, right, nprocs, snap, node_cell });
 }
 
 static void edge_cell(const void *ctx, size_t row, int col, char *buf, size_t size)

@@ -94,6 +94,7 @@ static long process_node(struct builder *b, const struct proc *proc, uint32_t ne
 	snprintf(node->name, sizeof(node->name), "%s[%u]", node->comm, node->pid);
 	if (d && !d->gone) {
 		node->cgroup_id = d->cgroup_id;
+		node->ppid = d->ppid;
 		memcpy(node->user, d->user, sizeof(node->user));
 		memcpy(node->cmdline, d->cmdline, sizeof(node->cmdline));
 	}

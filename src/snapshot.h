@@ -55,6 +55,7 @@ struct snap_conn {
 struct snap_node {
 	uint8_t kind; /* enum node_kind */
 	uint32_t pid; /* NODE_PROCESS */
+	uint32_t ppid; /* NODE_PROCESS: 0 when unknown */
 	uint32_t netns; /* NODE_PROCESS: of its first socket seen */
 	uint64_t cgroup_id; /* NODE_PROCESS: from /proc; 0 unknown */
 	char comm[SNAP_COMM_LEN];

@@ -41,8 +41,8 @@ check "redis's node names its containerd container id" \
 	frame_has "^ *$LAB_REDIS_PID +redis-server +root +containerd:$CACHE_CID12 "
 check "nginx listens on 80, redis on 6379" bash -c "
 	$(declare -f last_frame); TMP='$TMP'
-	last_frame | grep -qE '^ *$NGINX_PIDS_RE +nginx .* 80 +[0-9]+ +[0-9]+\$' &&
-	last_frame | grep -qE '^ *$LAB_REDIS_PID +redis-server .* 6379 +[0-9]+ +[0-9]+\$'"
+	last_frame | grep -qE '^ *$NGINX_PIDS_RE +nginx .* 80 +[0-9]+ +[0-9]+ +[0-9]+ ' &&
+	last_frame | grep -qE '^ *$LAB_REDIS_PID +redis-server .* 6379 +[0-9]+ +[0-9]+ +[0-9]+ '"
 check "container roll-up: host -> the pod's container" \
 	frame_has "^host +$CACHE_CID12 +6379 "
 check "netns roll-up: client namespace -> web namespace" \
@@ -78,6 +78,8 @@ for ns in web cache client; do
 	check "$ns namespace has connections to compare" test -n "$(ss_established "$ns")"
 done
 check "no corrections on a healthy run" test "$(header_value corrections)" = 0
+check "every socket's cgroup is its process's" test "$(header_value 'cgroup mismatch')" = 0
+check "nginx's command line is shown" frame_has "^ *$NGINX_PIDS_RE +nginx .* nginx: (master|worker) process"
 check "nothing lost" test "$(header_value lost)" = 0
 
 # Close the held clients: their edges go, and no stale edge stays.
