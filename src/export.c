@@ -185,46 +185,14 @@ static void print_nodes(FILE *out, const struct snapshot *snap)
 		    &(struct text_table){ "NODES", 12, headers, right, nprocs, snap, node_cell });
 }
 
-static void edge_cell(const void *ctx, size_t row, int col, char *buf, size_t size)
-{
-	const struct snapshot *snap = ctx;
-	const struct snap_edge *e = &snap->edges[row];
-
-	switch (col) {
-	case 0:
-		node_label(&snap->nodes[e->client], buf, size);
-		break;
-	case 1:
-		node_label(&snap->nodes[e->server], buf, size);
-		break;
-	case 2:
-		snprintf(buf, size, "%u", e->port);
-		break;
-	case 3:
-		snprintf(buf, size, "%u", e->active);
-		break;
-	case 4:
-		snprintf(buf, size, "%llu", (unsigned long long)e->opened);
-		break;
-	case 5:
-		snprintf(buf, size, "%llu", (unsigned long long)e->closed);
-		break;
-	}
-}
-
 static const char *const edge_headers[] = {
 	"CLIENT", "SERVER", "PORT", "ACTIVE", "OPENED", "CLOSED"
 };
 static const bool edge_right[] = { false, false, true, true, true, true };
 
-struct groups {
-	const struct snap_group_edge *items;
-};
-
-static void group_cell(const void *ctx, size_t row, int col, char *buf, size_t size)
+/* One cell of an edge row: edges and their roll-ups print the same way. */
+static void group_edge_cell(const struct snap_group_edge *g, int col, char *buf, size_t size)
 {
-	const struct snap_group_edge *g = &((const struct groups *)ctx)->items[row];
-
 	switch (col) {
 	case 0:
 		snprintf(buf, size, "%s", g->client);
@@ -245,6 +213,28 @@ static void group_cell(const void *ctx, size_t row, int col, char *buf, size_t s
 		snprintf(buf, size, "%llu", (unsigned long long)g->closed);
 		break;
 	}
+}
+
+static void edge_cell(const void *ctx, size_t row, int col, char *buf, size_t size)
+{
+	const struct snapshot *snap = ctx;
+	const struct snap_edge *e = &snap->edges[row];
+	struct snap_group_edge g = {
+		.port = e->port, .active = e->active, .opened = e->opened, .closed = e->closed
+	};
+
+	node_label(&snap->nodes[e->client], g.client, sizeof(g.client));
+	node_label(&snap->nodes[e->server], g.server, sizeof(g.server));
+	group_edge_cell(&g, col, buf, size);
+}
+
+struct groups {
+	const struct snap_group_edge *items;
+};
+
+static void group_cell(const void *ctx, size_t row, int col, char *buf, size_t size)
+{
+	group_edge_cell(&((const struct groups *)ctx)->items[row], col, buf, size);
 }
 
 static int print_rollup(FILE *out, const struct snapshot *snap, enum rollup by, const char *title)

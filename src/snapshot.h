@@ -76,9 +76,12 @@ struct snap_edge {
 	uint64_t opened, closed;
 };
 
+/* Room for "name@container", the longest label an edge end has. */
+#define SNAP_LABEL_LEN (2 * SNAP_NAME_LEN + 2)
+
 /* An edge rolled up to groups: containers, or network namespaces. */
 struct snap_group_edge {
-	char client[SNAP_NAME_LEN], server[SNAP_NAME_LEN];
+	char client[SNAP_LABEL_LEN], server[SNAP_LABEL_LEN];
 	uint16_t port;
 	uint32_t active;
 	uint64_t opened, closed;
