@@ -49,7 +49,7 @@ static struct netns_target *targets_find(struct targets *t, uint32_t netns)
 	return NULL;
 }
 
-static int targets_add(struct targets *t, uint32_t netns, const char *fmt, const char *a, int b)
+static int targets_add(struct targets *t, uint32_t netns, const char *path)
 {
 	struct netns_target *item;
 
@@ -59,13 +59,17 @@ static int targets_add(struct targets *t, uint32_t netns, const char *fmt, const
 		return -ENOMEM;
 	item = &t->items[t->n++];
 	item->netns = netns;
-	snprintf(item->path, sizeof(item->path), fmt, t->root, a ? a : "", b);
+	snprintf(item->path, sizeof(item->path), "%s", path);
 	return 0;
 }
 
 static int add_process_netns(void *ctx, uint32_t netns, int pid)
 {
-	return targets_add(ctx, netns, "%s%s/proc/%d/ns/net", "", pid);
+	struct targets *t = ctx;
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/proc/%d/ns/net", t->root, pid);
+	return targets_add(t, netns, path);
 }
 
 static int find_targets(struct targets *t, const char *root)
@@ -82,9 +86,13 @@ static int find_targets(struct targets *t, const char *root)
 	err = netns_names_read(root, named, MAX_NAMED_NETNS, &n);
 	if (err && err != -ENOSPC)
 		return 0;
-	for (i = 0; i < n; i++)
-		if ((err = targets_add(t, named[i].ino, "%s/run/netns/%s", named[i].name, 0)))
+	for (i = 0; i < n; i++) {
+		char path[PATH_MAX];
+
+		snprintf(path, sizeof(path), "%s/run/netns/%s", root, named[i].name);
+		if ((err = targets_add(t, named[i].ino, path)))
 			return err;
+	}
 	return 0;
 }
 
