@@ -238,11 +238,32 @@ static int add_owner(void *ctx, uint32_t inode, int pid)
 	return 0;
 }
 
-static int owner_cmp(const void *a, const void *b)
+static int inode_cmp(const void *a, const void *b)
 {
 	const struct owner *x = a, *y = b;
 
 	return (x->inode > y->inode) - (x->inode < y->inode);
+}
+
+static int owner_cmp(const void *a, const void *b)
+{
+	const struct owner *x = a, *y = b;
+
+	return inode_cmp(a, b) ?: (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+/*
+ * The owner of a socket held by several processes (inherited across fork, as nginx's listener
+ * is by its workers) is the lowest pid: the parent that made it, and the same answer every time.
+ */
+static const struct owner *owner_of(const struct owners *owners, uint32_t inode)
+{
+	struct owner key = { .inode = inode };
+	const struct owner *found = bsearch(&key, owners->items, owners->n, sizeof(key), inode_cmp);
+
+	while (found && found > owners->items && found[-1].inode == inode)
+		found--;
+	return found;
 }
 
 /* A process read once per pass, however many sockets it has. */
@@ -294,12 +315,12 @@ static void fill_owners(struct seed_scan *scan, const char *root, const unsigned
 	}
 	qsort(owners.items, owners.n, sizeof(*owners.items), owner_cmp);
 	for (i = 0; i < scan->nrecords; i++) {
-		struct owner key = { .inode = scan->inodes[i] }, *found;
+		const struct owner *found;
 		const struct proc_info *info;
 
-		if ((want && !want[i]) || !key.inode)
+		if ((want && !want[i]) || !scan->inodes[i])
 			continue;
-		found = bsearch(&key, owners.items, owners.n, sizeof(key), owner_cmp);
+		found = owner_of(&owners, scan->inodes[i]);
 		if (found && (info = cached_process(&cache, root, found->pid)))
 			give_owner(&scan->records[i], info);
 	}

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Applying sock_diag passes on a /proc fixture tree: owners found from socket inodes, and the
+ * healing comparison (what to close, what to add, what to leave alone).
+ */
+#include "test_util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "seed.h"
+#include "tracker.h"
+
+#define NS_SCANNED 4026531840u
+#define NS_OTHER   4026531999u
+#define SCAN_NS	   (50 * SEC_NS)
+
+static char root[512];
+
+/* A scan of namespace NS_SCANNED holding @n records; record i has cookie cookies[i]. */
+static struct seed_scan scan_of(const __u64 *cookies, const __u32 *inodes, size_t n)
+{
+	struct seed_scan scan = { .started_ns = SCAN_NS, .nrecords = n, .cap = n, .nnetns = 1 };
+	size_t i;
+
+	scan.records = calloc(n, sizeof(*scan.records));
+	scan.inodes = calloc(n, sizeof(*scan.inodes));
+	scan.netns = calloc(1, sizeof(*scan.netns));
+	scan.netns[0] = NS_SCANNED;
+	scan.netns_cap = 1;
+	for (i = 0; i < n; i++) {
+		scan.records[i] = test_event_addr(i % 2 ? CT_EV_ACCEPT : CT_EV_CONNECT, cookies[i],
+						  0, NULL, "10.0.0.1", 1000 + i, "10.0.0.2", 80);
+		scan.records[i].ts_ns = SCAN_NS;
+		scan.records[i].netns = NS_SCANNED;
+		scan.records[i].flags |= CT_F_SEEDED;
+		scan.inodes[i] = inodes[i];
+	}
+	return scan;
+}
+
+struct found {
+	const struct conn *conn[8];
+	size_t n;
+};
+
+static void collect(const struct conn *conn, void *ctx)
+{
+	struct found *f = ctx;
+
+	if (f->n < 8)
+		f->conn[f->n++] = conn;
+}
+
+static const struct conn *conn_of(const struct tracker *t, __u64 cookie)
+{
+	struct found f = { .n = 0 };
+	size_t i;
+
+	tracker_for_each_conn(t, collect, &f);
+	for (i = 0; i < f.n; i++)
+		if (f.conn[i]->cookie == cookie)
+			return f.conn[i];
+	return NULL;
+}
+
+static void initial_pass_finds_owners_by_inode(void **state)
+{
+	static const __u64 cookies[] = { 1, 2, 3 };
+	static const __u32 inodes[] = { 20001, 20002, 99999 };
+	struct seed_scan scan = scan_of(cookies, inodes, 3);
+	struct tracker *t = tracker__new(NULL);
+
+	(void)state;
+	seed_apply_initial(t, &scan, root);
+	assert_int_equal(tracker_stats(t)->seeded, 3);
+	assert_int_equal(tracker_stats(t)->active, 3);
+	assert_non_null(conn_of(t, 1)->proc);
+	assert_int_equal(conn_of(t, 1)->proc->key.pid, 100); /* 200 holds it too: lowest wins */
+	assert_int_equal(conn_of(t, 1)->proc->key.start_ticks, 987654);
+	assert_string_equal(conn_of(t, 1)->proc->comm, "sshd");
+	assert_int_equal(conn_of(t, 2)->dir, CONN_IN);
+	assert_ptr_equal(conn_of(t, 2)->proc, conn_of(t, 1)->proc); /* one process, two sockets */
+	assert_null(conn_of(t, 3)->proc); /* no process holds inode 99999 */
+	seed_scan_release(&scan);
+	tracker__free(t);
+}
+
+static void heal_pass_closes_the_lost_and_adds_the_missed(void **state)
+{
+	static const __u64 cookies[] = { 10, 60 };
+	static const __u32 inodes[] = { 0, 20001 };
+	struct seed_scan scan = scan_of(cookies, inodes, 2);
+	struct tracker *t = tracker__new(NULL);
+	struct ct_event e;
+
+	(void)state;
+	e = test_event(CT_EV_CONNECT, 10, SCAN_NS - 5, 7, "kept"); /* in the dump: stays */
+	e.netns = NS_SCANNED;
+	tracker_apply(t, &e);
+	e = test_event(CT_EV_CONNECT, 50, SCAN_NS - 5, 7,
+		       "lost"); /* not in it: its close was lost */
+	e.netns = NS_SCANNED;
+	tracker_apply(t, &e);
+	e = test_event(CT_EV_CONNECT, 51, SCAN_NS + 5, 7, "new"); /* opened after the dump began */
+	e.netns = NS_SCANNED;
+	tracker_apply(t, &e);
+	e = test_event(CT_EV_CONNECT, 52, SCAN_NS - 5, 7, "away"); /* in a namespace not dumped */
+	e.netns = NS_OTHER;
+	tracker_apply(t, &e);
+
+	seed_apply_heal(t, &scan, root);
+	assert_false(conn_of(t, 10)->closed);
+	assert_true(conn_of(t, 50)->closed);
+	assert_false(conn_of(t, 51)->closed);
+	assert_false(conn_of(t, 52)->closed);
+	assert_non_null(conn_of(t, 60)); /* the missed open, with its owner from /proc */
+	assert_int_equal(conn_of(t, 60)->proc->key.pid, 100);
+	assert_int_equal(tracker_stats(t)->corrections, 2);
+	assert_int_equal(tracker_stats(t)->active, 4);
+	seed_scan_release(&scan);
+	tracker__free(t);
+}
+
+static void healthy_pass_corrects_nothing(void **state)
+{
+	static const __u64 cookies[] = { 10 };
+	static const __u32 inodes[] = { 20001 };
+	struct seed_scan scan = scan_of(cookies, inodes, 1);
+	struct tracker *t = tracker__new(NULL);
+	struct seed_stats stats = { 0 };
+	struct ct_event e = test_event(CT_EV_CONNECT, 10, SCAN_NS - 5, 7, "kept");
+
+	(void)state;
+	e.netns = NS_SCANNED;
+	tracker_apply(t, &e);
+	seed_apply_heal(t, &scan, root);
+	seed_count(&stats, &scan);
+	assert_int_equal(tracker_stats(t)->corrections, 0);
+	assert_int_equal(stats.passes, 1);
+	assert_int_equal(stats.sockets, 1);
+	assert_int_equal(stats.namespaces, 1);
+	seed_scan_release(&scan);
+	tracker__free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(initial_pass_finds_owners_by_inode),
+		cmocka_unit_test(heal_pass_closes_the_lost_and_adds_the_missed),
+		cmocka_unit_test(healthy_pass_corrects_nothing),
+	};
+
+	snprintf(root, sizeof(root), "%s/procfs", getenv("FIXTURES") ?: "tests/fixtures");
+	return cmocka_run_group_tests_name("seed", tests, NULL, NULL);
+}
