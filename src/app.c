@@ -34,6 +34,7 @@ struct app {
 	struct topology *topology;
 	struct resolver *resolver;
 	struct seed_stats seed;
+	struct snapshot_filter filter;
 	struct bpf_source *source;
 	struct loop *loop;
 	struct ui *ui; /* NULL in batch mode */
@@ -170,6 +171,7 @@ static int frame(struct app *app)
 		.resolver = app->resolver,
 		.source = &stats,
 		.seed = &app->seed,
+		.filter = &app->filter,
 	};
 	struct snapshot *snap;
 	int err;
@@ -272,6 +274,11 @@ static int setup(struct app *app)
 
 	if (!app->opts->batch && !ui_terminal_usable())
 		return -ENOTTY; /* before loading anything into the kernel */
+	app->filter.port = app->opts->port;
+	app->filter.pid = (uint32_t)app->opts->pid;
+	if (app->opts->container)
+		snprintf(app->filter.container, sizeof(app->filter.container), "%s",
+			 app->opts->container);
 	app->tracker = tracker__new(NULL);
 	app->topology = topology__new(MAX_EDGES);
 	app->resolver = resolver__new(PROC_ROOT);

@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "bpf_loader.h"
@@ -15,6 +16,9 @@
 enum long_only_option {
 	OPT_RINGBUF_SIZE = 256,
 	OPT_HEAL_INTERVAL,
+	OPT_PORT,
+	OPT_PID,
+	OPT_CONTAINER,
 };
 
 static const struct option long_options[] = {
@@ -23,6 +27,9 @@ static const struct option long_options[] = {
 	{ "delay", required_argument, NULL, 'd' },
 	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF_SIZE },
 	{ "heal-interval", required_argument, NULL, OPT_HEAL_INTERVAL },
+	{ "port", required_argument, NULL, OPT_PORT },
+	{ "pid", required_argument, NULL, OPT_PID },
+	{ "container", required_argument, NULL, OPT_CONTAINER },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -43,6 +50,9 @@ static void print_help(FILE *out)
 		"kernel's\n"
 		"                          socket tables and correct what was lost (default 5, 0 "
 		"off)\n"
+		"      --port=PORT         show only connections and edges on this port\n"
+		"      --pid=PID           show only this process's connections and edges\n"
+		"      --container=NAME    show only this container's (name, pod or id prefix)\n"
 		"  -v, --verbose           explain failures in detail (libbpf and verifier logs)\n"
 		"  -h, --help              show this help and exit\n"
 		"  -V, --version           show the version and exit\n"
@@ -118,6 +128,7 @@ enum options_result options_parse(struct options *opts, int argc, char **argv, F
 	*opts = (struct options){
 		.delay_s = 2.0,
 		.heal_s = 5.0,
+		.port = -1,
 		.ringbuf_size = BPF_DEFAULT_RINGBUF_SIZE,
 	};
 	optind = 0; /* also resets getopt's state, so tests can parse again */
@@ -151,6 +162,25 @@ enum options_result options_parse(struct options *opts, int argc, char **argv, F
 						   "invalid heal interval '%s' (0, or 0.05 to 3600 "
 						   "seconds)",
 						   optarg);
+			break;
+		case OPT_PORT: {
+			long port;
+
+			if (parse_long(optarg, 1, &port) || port > 65535)
+				return usage_error(err, "invalid port '%s' (1 to 65535)", optarg);
+			opts->port = (int)port;
+			break;
+		}
+		case OPT_PID:
+			if (parse_long(optarg, 1, &opts->pid) || opts->pid > INT32_MAX)
+				return usage_error(err, "invalid pid '%s'", optarg);
+			break;
+		case OPT_CONTAINER:
+			if (!optarg[0] || strlen(optarg) >= 200)
+				return usage_error(err,
+						   "invalid container '%s' (1 to 199 characters)",
+						   optarg);
+			opts->container = optarg;
 			break;
 		case 'v':
 			opts->verbose++;

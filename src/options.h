@@ -18,6 +18,10 @@ struct options {
 	size_t ringbuf_size; /* --ringbuf-size, bytes */
 	double heal_s; /* --heal-interval: seconds between healing passes; 0 never */
 	int verbose; /* -v, repeatable */
+	int port; /* --port: show only this port; -1 all */
+	long pid; /* --pid: show only this process; 0 all */
+	const char
+		*container; /* --container: only this container (name, pod, id prefix); NULL all */
 };
 
 enum options_result {

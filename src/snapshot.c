@@ -121,6 +121,50 @@ static long address_node(struct builder *b, uint8_t family, const uint8_t *addr)
 	return (long)index;
 }
 
+static bool proc_matches(const struct proc *proc, const struct snapshot_filter *f)
+{
+	const struct proc_detail *d = proc ? proc->detail : NULL;
+	size_t len = strlen(f->container);
+
+	if (f->pid && (!proc || proc->key.pid != f->pid))
+		return false;
+	if (!len)
+		return true;
+	if (!d || d->gone || d->container.runtime == CT_RUNTIME_NONE)
+		return false;
+	return !strcmp(d->container_name.name, f->container) ||
+	       !strcmp(d->container_name.pod_name, f->container) ||
+	       !strncmp(d->container.id, f->container, len);
+}
+
+static bool conn_matches(const struct conn *conn, const struct snapshot_filter *f)
+{
+	if (!f)
+		return true;
+	if (f->port >= 0 && conn->lport != f->port && conn->rport != f->port)
+		return false;
+	return proc_matches(conn->proc, f);
+}
+
+static bool listener_matches(const struct listener *listener, const struct snapshot_filter *f)
+{
+	return !f ||
+	       ((f->port < 0 || listener->port == f->port) && proc_matches(listener->proc, f));
+}
+
+/* An edge matches when its port does and either end's process does. */
+static bool edge_matches(const struct edge *edge, const struct snapshot_filter *f)
+{
+	if (!f)
+		return true;
+	if (f->port >= 0 && edge->key.port != f->port)
+		return false;
+	if (!f->pid && !f->container[0])
+		return true;
+	return (edge->client_proc && proc_matches(edge->client_proc, f)) ||
+	       (edge->server_proc && proc_matches(edge->server_proc, f));
+}
+
 static void copy_conn(const struct conn *conn, void *ctx)
 {
 	struct builder *b = ctx;
@@ -130,6 +174,8 @@ static void copy_conn(const struct conn *conn, void *ctx)
 	uint64_t end;
 	long node;
 
+	if (!conn_matches(conn, b->in->filter))
+		return;
 	if (!grow(b, &snap->conns, snap->nconns, &b->conn_cap, sizeof(*snap->conns)))
 		return;
 	row = &snap->conns[snap->nconns++];
@@ -185,7 +231,7 @@ static void copy_listener(const struct listener *listener, void *ctx)
 	struct builder *b = ctx;
 	long node;
 
-	if (!listener->proc)
+	if (!listener->proc || !listener_matches(listener, b->in->filter))
 		return;
 	node = process_node(b, listener->proc, listener->netns);
 	if (node >= 0)
@@ -221,11 +267,12 @@ static void copy_edge(const struct edge *edge, void *ctx)
 {
 	struct builder *b = ctx;
 	struct snapshot *snap = b->snap;
-	long client =
-		edge_end(b, &edge->key.client, edge->client_proc, edge->netns[0], edge->comm[0]);
-	long server =
-		edge_end(b, &edge->key.server, edge->server_proc, edge->netns[1], edge->comm[1]);
+	long client, server;
 
+	if (!edge_matches(edge, b->in->filter))
+		return;
+	client = edge_end(b, &edge->key.client, edge->client_proc, edge->netns[0], edge->comm[0]);
+	server = edge_end(b, &edge->key.server, edge->server_proc, edge->netns[1], edge->comm[1]);
 	if (client < 0 || server < 0 ||
 	    !grow(b, &snap->edges, snap->nedges, &b->edge_cap, sizeof(*snap->edges)))
 		return;

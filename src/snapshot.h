@@ -111,12 +111,20 @@ struct snapshot {
 	struct snap_edge *edges; /* by server, port, client */
 };
 
+/* What a snapshot keeps: rows, nodes and edges that match every criterion given. */
+struct snapshot_filter {
+	int port; /* -1: any; else a connection's local or remote port, an edge's server port */
+	uint32_t pid; /* 0: any; else the owner of a socket, either end of an edge */
+	char container[SNAP_NAME_LEN]; /* "": any; else a container's name, pod, or id prefix */
+};
+
 struct snapshot_input {
 	const struct tracker *tracker;
 	const struct topology *topology; /* may be NULL: no edges */
 	const struct resolver *resolver; /* may be NULL: no netns names */
 	const struct source_stats *source; /* may be NULL */
 	const struct seed_stats *seed; /* may be NULL */
+	const struct snapshot_filter *filter; /* may be NULL: everything */
 	uint64_t now_ns;
 	struct timespec wall;
 };

@@ -82,6 +82,13 @@ check "every socket's cgroup is its process's" test "$(header_value 'cgroup mism
 check "nginx's command line is shown" frame_has "^ *$NGINX_PIDS_RE +nginx .* nginx: (master|worker) process"
 check "nothing lost" test "$(header_value lost)" = 0
 
+# Started filtered to the web container: only its sockets and the edges into it.
+"$CONNTOP" -b -n 1 --container "$WEB_CID12" >"$TMP/filtered.out" 2>&1
+check "--container: nginx's edge is there" \
+	grep -qE "$(edge_row "tcpfixture\\[$HOLD_WEB\\]" "$nginx_re" 80)" "$TMP/filtered.out"
+check "--container: redis's edge is not" eval "! grep -q redis-server '$TMP/filtered.out'"
+check "--container: only nginx's rows" eval "! awk '/^NODES\$/{exit} NR>3 && NF && \$2 != \"nginx\"' '$TMP/filtered.out' | grep -q ."
+
 # Close the held clients: their edges go, and no stale edge stays.
 finish web_hold
 finish cache_hold

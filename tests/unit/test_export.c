@@ -58,15 +58,16 @@ static void empty_frame(void **state)
 	struct tracker *t = tracker__new(NULL);
 
 	(void)state;
-	assert_string_equal(frame_of(t, NULL, NULL),
-			    "conntop 11:06:40  events: 0  lost: 0  active: 0  opened: 0 (in 0, out "
-			    "0)  closed: 0\n" COUNTERS_ZERO "\n"
-			    "PID COMM DIR LOCAL REMOTE STATE AGE CONTAINER NETNS\n"
-			    "\nNODES\nPID COMM USER CONTAINER NAME POD NETNS LISTEN IN OUT PPID CMDLINE\n"
-			    "\nEDGES\nCLIENT SERVER PORT ACTIVE OPENED CLOSED\n"
-			    "\nCONTAINER EDGES\nCLIENT SERVER PORT ACTIVE OPENED CLOSED\n"
-			    "\nNETNS EDGES\nCLIENT SERVER PORT ACTIVE OPENED CLOSED\n"
-			    "\n");
+	assert_string_equal(
+		frame_of(t, NULL, NULL),
+		"conntop 11:06:40  events: 0  lost: 0  active: 0  opened: 0 (in 0, out "
+		"0)  closed: 0\n" COUNTERS_ZERO "\n"
+		"PID COMM DIR LOCAL REMOTE STATE AGE CONTAINER NETNS\n"
+		"\nNODES\nPID COMM USER CONTAINER NAME POD NETNS LISTEN IN OUT PPID CMDLINE\n"
+		"\nEDGES\nCLIENT SERVER PORT ACTIVE OPENED CLOSED\n"
+		"\nCONTAINER EDGES\nCLIENT SERVER PORT ACTIVE OPENED CLOSED\n"
+		"\nNETNS EDGES\nCLIENT SERVER PORT ACTIVE OPENED CLOSED\n"
+		"\n");
 	tracker__free(t);
 }
 

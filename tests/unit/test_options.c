@@ -86,6 +86,26 @@ static void bad_values_give_one_clear_line(void **state)
 	assert_non_null(strstr(err_buf, "unexpected argument 'stray'"));
 }
 
+static void filters(void **state)
+{
+	struct options o;
+
+	(void)state;
+	assert_int_equal(PARSE(&o, "-b"), OPTIONS_RUN);
+	assert_int_equal(o.port, -1);
+	assert_int_equal(o.pid, 0);
+	assert_null(o.container);
+	assert_int_equal(PARSE(&o, "--port", "443", "--pid=12", "--container", "web-1"),
+			 OPTIONS_RUN);
+	assert_int_equal(o.port, 443);
+	assert_int_equal(o.pid, 12);
+	assert_string_equal(o.container, "web-1");
+	assert_int_equal(PARSE(&o, "--port=65536"), OPTIONS_USAGE);
+	assert_non_null(strstr(err_buf, "invalid port '65536'"));
+	assert_int_equal(PARSE(&o, "--pid=-3"), OPTIONS_USAGE);
+	assert_int_equal(PARSE(&o, "--container="), OPTIONS_USAGE);
+}
+
 static void help_and_version(void **state)
 {
 	struct options o;
@@ -105,6 +125,7 @@ int main(void)
 		cmocka_unit_test(batch_flags_like_top),
 		cmocka_unit_test(ringbuf_size_takes_suffixes_and_must_be_a_power_of_two),
 		cmocka_unit_test(bad_values_give_one_clear_line),
+		cmocka_unit_test(filters),
 		cmocka_unit_test(help_and_version),
 	};
 

@@ -247,6 +247,50 @@ static void rollups_sum_by_container_and_namespace(void **state)
 	world_free(w);
 }
 
+static void filters_keep_matching_rows_nodes_and_edges(void **state)
+{
+	struct world *w = world_new();
+	struct snapshot_filter f = { .port = -1 };
+	struct snapshot *snap;
+
+	(void)state;
+	sock(w, CT_EV_CONNECT, 1, 100, NS_A, "10.0.0.4", 40000, "10.0.0.2", 80);
+	sock(w, CT_EV_ACCEPT, 2, 300, NS_B, "10.0.0.2", 80, "10.0.0.4", 40000);
+	sock(w, CT_EV_CONNECT, 3, 101, NS_A, "10.0.0.4", 40001, "10.0.0.3", 6379);
+	tracker_for_each_proc(w->tracker, set_container, NULL); /* 300 is in web-300 */
+	assert_int_equal(topology_update(w->topo, w->tracker), 0);
+
+	snprintf(f.container, sizeof(f.container), "web-300");
+	snap = snapshot_take(&(struct snapshot_input){
+		.tracker = w->tracker, .topology = w->topo, .filter = &f });
+	assert_int_equal(snap->nconns, 1); /* only the server's own socket */
+	assert_int_equal(snap->conns[0].pid, 300);
+	assert_int_equal(snap->nedges, 1); /* the edge into the container, with its client */
+	assert_string_equal(snap->nodes[snap->edges[0].client].name, "client[100]");
+	snapshot__free(snap);
+
+	f.container[0] = '\0';
+	f.port = 6379;
+	snap = snapshot_take(&(struct snapshot_input){
+		.tracker = w->tracker, .topology = w->topo, .filter = &f });
+	assert_int_equal(snap->nconns, 1);
+	assert_int_equal(snap->conns[0].pid, 101);
+	assert_int_equal(snap->nedges, 1);
+	assert_int_equal(snap->edges[0].port, 6379);
+	snapshot__free(snap);
+
+	f.port = -1;
+	f.pid = 100;
+	snap = snapshot_take(&(struct snapshot_input){
+		.tracker = w->tracker, .topology = w->topo, .filter = &f });
+	assert_int_equal(snap->nconns, 1);
+	assert_int_equal(snap->nedges, 1);
+	assert_int_equal(snap->edges[0].port, 80);
+	assert_int_equal(snap->stats.tracker.active, 3); /* counters stay whole */
+	snapshot__free(snap);
+	world_free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -257,6 +301,7 @@ int main(void)
 		cmocka_unit_test(client_outliving_its_server_stays_on_the_edge),
 		cmocka_unit_test(seeded_connections_are_active_but_not_opened),
 		cmocka_unit_test(rollups_sum_by_container_and_namespace),
+		cmocka_unit_test(filters_keep_matching_rows_nodes_and_edges),
 	};
 
 	return cmocka_run_group_tests_name("topology", tests, NULL, NULL);
