@@ -134,6 +134,14 @@ static struct conn_entry *conn_find(const struct tracker *tracker, uint64_t cook
 	return entry;
 }
 
+static struct listener_entry *listener_find(const struct tracker *tracker, uint64_t cookie)
+{
+	struct listener_entry *entry;
+
+	HASH_FIND(hh, tracker->listeners, &cookie, sizeof(cookie), entry);
+	return entry;
+}
+
 static struct tombstone *tombstone_take(struct tracker *tracker, uint64_t cookie)
 {
 	struct tombstone *tomb;
@@ -170,6 +178,7 @@ static void conn_fill(struct tracker *tracker, struct conn *conn, const struct c
 	proc_put(conn->proc);
 	memset(conn, 0, sizeof(*conn));
 	conn->cookie = event->cookie;
+	conn->first_frame = tracker->frame;
 	conn->opened_ns = event->ts_ns;
 	conn->cgroup_id = event->cgroup_id;
 	conn->proc = proc_get(tracker, event);
@@ -207,7 +216,6 @@ static struct conn_entry *conn_add(struct tracker *tracker, const struct ct_even
 		return NULL;
 	}
 	conn_fill(tracker, &entry->conn, event, dir);
-	entry->conn.first_frame = tracker->frame;
 	entry->conn.closed = closed_ns != 0;
 	entry->conn.closed_ns = closed_ns;
 	HASH_ADD(hh, tracker->conns, conn.cookie, sizeof(entry->conn.cookie), entry);
@@ -254,7 +262,6 @@ static void on_open(struct tracker *tracker, const struct ct_event *event, enum 
 		tracker->stats.seeded--;
 		count_opened(tracker, dir);
 		conn_fill(tracker, &entry->conn, event, dir);
-		entry->conn.first_frame = tracker->frame;
 		return;
 	}
 	if (entry && !entry->conn.closed) {
@@ -270,7 +277,6 @@ static void on_open(struct tracker *tracker, const struct ct_event *event, enum 
 		}
 		/* The same socket connected again (after a disconnect): a new connection. */
 		conn_fill(tracker, &entry->conn, event, dir);
-		entry->conn.first_frame = tracker->frame;
 		tracker->stats.active++;
 		count_opened(tracker, dir);
 		return;
@@ -291,6 +297,14 @@ static void on_open(struct tracker *tracker, const struct ct_event *event, enum 
 	conn_add(tracker, event, dir, 0);
 }
 
+static void conn_close(struct tracker *tracker, struct conn *conn, uint64_t closed_ns)
+{
+	conn->closed = true;
+	conn->closed_ns = closed_ns;
+	tracker->stats.closed++;
+	tracker->stats.active--;
+}
+
 static void on_close(struct tracker *tracker, const struct ct_event *event)
 {
 	struct conn_entry *entry = conn_find(tracker, event->cookie);
@@ -307,11 +321,8 @@ static void on_close(struct tracker *tracker, const struct ct_event *event)
 		tracker->stats.late++;
 		return;
 	}
-	entry->conn.closed = true;
-	entry->conn.closed_ns = event->ts_ns;
 	entry->conn.state = event->state;
-	tracker->stats.closed++;
-	tracker->stats.active--;
+	conn_close(tracker, &entry->conn, event->ts_ns);
 }
 
 static void on_listen(struct tracker *tracker, const struct ct_event *event)
@@ -325,7 +336,7 @@ static void on_listen(struct tracker *tracker, const struct ct_event *event)
 		return;
 	}
 	free(tomb);
-	HASH_FIND(hh, tracker->listeners, &event->cookie, sizeof(event->cookie), entry);
+	entry = listener_find(tracker, event->cookie);
 	if (entry) {
 		/* listen() again only changes the backlog; a dump may name an owner we lacked. */
 		if (!entry->listener.proc)
@@ -352,9 +363,8 @@ static void on_listen(struct tracker *tracker, const struct ct_event *event)
 
 static int listener_remove(struct tracker *tracker, uint64_t cookie)
 {
-	struct listener_entry *entry;
+	struct listener_entry *entry = listener_find(tracker, cookie);
 
-	HASH_FIND(hh, tracker->listeners, &cookie, sizeof(cookie), entry);
 	if (!entry)
 		return -ENOENT;
 	proc_put(entry->listener.proc);
@@ -466,13 +476,9 @@ void tracker_for_each_proc(struct tracker *tracker, proc_visit_fn visit, void *c
 
 bool tracker_has_socket(const struct tracker *tracker, uint64_t cookie)
 {
-	struct listener_entry *lis;
 	struct tombstone *tomb;
 
-	if (conn_find(tracker, cookie))
-		return true;
-	HASH_FIND(hh, tracker->listeners, &cookie, sizeof(cookie), lis);
-	if (lis)
+	if (conn_find(tracker, cookie) || listener_find(tracker, cookie))
 		return true;
 	HASH_FIND(hh, tracker->tombstones, &cookie, sizeof(cookie), tomb);
 	return tomb != NULL;
@@ -488,10 +494,7 @@ int tracker_heal_close(struct tracker *tracker, uint64_t cookie, uint64_t now_ns
 	}
 	if (!entry || entry->conn.closed)
 		return -ENOENT;
-	entry->conn.closed = true;
-	entry->conn.closed_ns = now_ns;
-	tracker->stats.closed++;
-	tracker->stats.active--;
+	conn_close(tracker, &entry->conn, now_ns);
 	tracker->stats.corrections++;
 	return 0;
 }
