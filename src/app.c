@@ -302,10 +302,11 @@ static int setup(struct app *app)
 		return err;
 	if (app->opts->heal_s > 0) {
 		app->heal_fd = open_timer_fd(app->opts->heal_s);
-		if (app->heal_fd < 0 || (err = loop_watch(app->loop, app->heal_fd, on_heal, app))) {
-			log_error("failed to set up the healing timer: %s",
-				  strerror(app->heal_fd < 0 ? -app->heal_fd : -err));
-			return app->heal_fd < 0 ? app->heal_fd : err;
+		err = app->heal_fd < 0 ? app->heal_fd :
+					 loop_watch(app->loop, app->heal_fd, on_heal, app);
+		if (err) {
+			log_error("failed to set up the healing timer: %s", strerror(-err));
+			return err;
 		}
 	}
 	if ((err = loop_watch(app->loop, app->signal_fd, on_signal, app)) ||
