@@ -77,6 +77,7 @@ void tracker__free(struct tracker *tracker)
 	}
 	HASH_ITER (hh, tracker->procs, proc, proc_tmp) {
 		HASH_DEL(tracker->procs, proc);
+		free(proc->proc.detail);
 		free(proc);
 	}
 	HASH_ITER (hh, tracker->listeners, lis, lis_tmp) {
