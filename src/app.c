@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -15,9 +16,11 @@
 #include "curses.h"
 #include "events.h"
 #include "export.h"
+#include "filter.h"
 #include "keys.h"
 #include "log.h"
 #include "loop.h"
+#include "outfile.h"
 #include "resolve.h"
 #include "seed.h"
 #include "snapshot.h"
@@ -34,13 +37,14 @@ struct app {
 	struct topology *topology;
 	struct resolver *resolver;
 	struct seed_stats seed;
-	struct snapshot_filter filter;
 	struct bpf_source *source;
 	struct loop *loop;
 	struct ui *ui; /* NULL in batch mode */
 	struct grid *grid;
-	struct view_state view;
-	struct snapshot *shown; /* the frame on screen, kept for redraws between ticks */
+	struct view_state view; /* its filter serves the batch frames too */
+	struct snapshot *latest; /* the newest frame */
+	struct snapshot *shown; /* the frame on screen: the newest, unless paused */
+	struct utsname uts; /* host and kernel, for the header */
 	long frames;
 	int signal_fd;
 	int timer_fd;
@@ -62,20 +66,28 @@ static uint64_t monotonic_ns(void)
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-/* A timer every @seconds; -errno on failure. */
-static int open_timer_fd(double seconds)
+/* Fires every @seconds from now; -errno on failure. */
+static int set_timer(int fd, double seconds)
 {
 	struct itimerspec spec;
-	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 
-	if (fd < 0)
-		return -errno;
 	spec.it_interval.tv_sec = (time_t)seconds;
 	spec.it_interval.tv_nsec = (long)((seconds - (double)(time_t)seconds) * 1e9);
 	spec.it_value = spec.it_interval;
-	if (timerfd_settime(fd, 0, &spec, NULL)) {
-		close(fd);
+	return timerfd_settime(fd, 0, &spec, NULL) ? -errno : 0;
+}
+
+/* A timer every @seconds; -errno on failure. */
+static int open_timer_fd(double seconds)
+{
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK), err;
+
+	if (fd < 0)
 		return -errno;
+	err = set_timer(fd, seconds);
+	if (err) {
+		close(fd);
+		return err;
 	}
 	return fd;
 }
@@ -138,21 +150,32 @@ static int redraw(struct app *app)
 		if (!app->grid)
 			return 0; /* a 0x0 terminal: nothing to draw until it grows */
 	}
-	view_apply(&app->view, UI_KEY_RESIZE, rows, app->shown->nconns); /* clamp the scroll */
+	view_sync(&app->view, app->shown, rows); /* the selection within the new size */
 	view_render(app->shown, &app->view, app->grid);
 	ui_paint(app->ui, app->grid);
 	return 0;
 }
 
-static int show(struct app *app, struct snapshot *snap)
+/* Puts @snap on screen; the one it replaces is freed unless it is also the newest. */
+static void set_shown(struct app *app, struct snapshot *snap)
 {
+	if (app->shown != app->latest)
+		snapshot__free(app->shown);
+	app->shown = snap;
+}
+
+/* A batch frame: what the filter keeps, as text on stdout. */
+static int print_frame(struct app *app)
+{
+	struct snapshot *snap = snapshot_filtered(app->latest, &app->view.filter);
 	int err;
 
-	snapshot__free(app->shown);
-	app->shown = snap;
-	if (app->ui)
-		return redraw(app);
+	if (!snap) {
+		log_error("failed to filter a frame: out of memory");
+		return -ENOMEM;
+	}
 	err = export_text(stdout, snap);
+	snapshot__free(snap);
 	if (err == -EPIPE) { /* the reader went away, as with `conntop -b | head` */
 		loop_quit(app->loop, 0);
 		return 0;
@@ -160,6 +183,19 @@ static int show(struct app *app, struct snapshot *snap)
 	if (err)
 		log_error("failed to write a frame: %s", strerror(-err));
 	return err;
+}
+
+static int show(struct app *app, struct snapshot *snap)
+{
+	if (app->latest != app->shown)
+		snapshot__free(app->latest);
+	app->latest = snap;
+	if (!app->ui)
+		return print_frame(app);
+	if (app->view.paused)
+		return 0; /* counting goes on; the screen keeps its frame */
+	set_shown(app, snap);
+	return redraw(app);
 }
 
 static int frame(struct app *app)
@@ -171,7 +207,10 @@ static int frame(struct app *app)
 		.resolver = app->resolver,
 		.source = &stats,
 		.seed = &app->seed,
-		.filter = &app->filter,
+		.prev = app->latest,
+		.host = app->uts.nodename,
+		.kernel = app->uts.release,
+		.source_name = "eBPF, ring buffer",
 	};
 	struct snapshot *snap;
 	int err;
@@ -233,6 +272,46 @@ static int on_signal(void *ctx)
 	return 0;
 }
 
+static int fill_export(FILE *out, const void *snap)
+{
+	return export_text(out, snap);
+}
+
+/* The `e` key: what is on screen, filtered as it is, written whole or not at all. */
+static void export_shown(struct app *app)
+{
+	struct snapshot *snap = snapshot_filtered(app->shown, &app->view.filter);
+	const char *path = app->view.export_path;
+	char text[VIEW_INPUT_LEN + 128];
+	int err = snap ? outfile_write(path, fill_export, snap) : -ENOMEM;
+
+	if (err)
+		snprintf(text, sizeof(text), "Export failed: %.200s: %s", path, strerror(-err));
+	else
+		snprintf(text, sizeof(text),
+			 "Exported %zu connections, %zu nodes, %zu edges to %.200s", snap->nconns,
+			 snap->nnodes, snap->nedges, path);
+	view_message(&app->view, text);
+	snapshot__free(snap);
+}
+
+/* What the view asks of the application. */
+static int react(struct app *app, enum view_reaction reaction)
+{
+	int err;
+
+	if (reaction & VIEW_INTERVAL) {
+		err = set_timer(app->timer_fd, app->view.interval_s);
+		if (err)
+			view_message(&app->view, "failed to change the refresh interval");
+	}
+	if (reaction & VIEW_EXPORT)
+		export_shown(app);
+	if ((reaction & VIEW_PAUSE) && !app->view.paused && app->shown != app->latest)
+		set_shown(app, app->latest); /* back to the newest frame at once */
+	return redraw(app);
+}
+
 static int on_key(void *ctx)
 {
 	struct app *app = ctx;
@@ -240,11 +319,19 @@ static int on_key(void *ctx)
 	int key, rows, cols;
 
 	ui_size(app->ui, &rows, &cols);
-	while ((key = ui_next_key(app->ui)) != UI_KEY_NONE)
-		reaction |= view_apply(&app->view, key, rows, app->shown->nconns);
-	if (reaction & VIEW_QUIT) {
-		loop_quit(app->loop, 0);
-		return 0;
+	while ((key = ui_next_key(app->ui)) != UI_KEY_NONE) {
+		reaction |= view_apply(&app->view, key, app->shown, rows);
+		if (reaction & VIEW_QUIT) {
+			loop_quit(app->loop, 0);
+			return 0;
+		}
+		if (reaction & (VIEW_EXPORT | VIEW_INTERVAL | VIEW_PAUSE)) {
+			int err = react(app, reaction);
+
+			if (err)
+				return err;
+			reaction = VIEW_NOTHING;
+		}
 	}
 	return reaction & VIEW_REDRAW ? redraw(app) : 0;
 }
@@ -270,15 +357,18 @@ static int setup(struct app *app)
 		.ringbuf_size = app->opts->ringbuf_size,
 		.pending_max = BPF_DEFAULT_PENDING_MAX,
 	};
+	struct snapshot_filter filter;
 	int err;
 
 	if (!app->opts->batch && !ui_terminal_usable())
 		return -ENOTTY; /* before loading anything into the kernel */
-	app->filter.port = app->opts->port;
-	app->filter.pid = (uint32_t)app->opts->pid;
+	filter_init(&filter);
+	filter.port = app->opts->port;
+	filter.pid = (uint32_t)app->opts->pid;
 	if (app->opts->container)
-		snprintf(app->filter.container, sizeof(app->filter.container), "%s",
-			 app->opts->container);
+		snprintf(filter.container, sizeof(filter.container), "%s", app->opts->container);
+	view_init(&app->view, &filter, app->opts->delay_s);
+	uname(&app->uts);
 	app->tracker = tracker__new(NULL);
 	app->topology = topology__new(MAX_EDGES);
 	app->resolver = resolver__new(PROC_ROOT);
@@ -330,7 +420,8 @@ static void teardown(struct app *app)
 {
 	ui__close(app->ui);
 	grid__free(app->grid);
-	snapshot__free(app->shown);
+	set_shown(app, NULL);
+	snapshot__free(app->latest);
 	bpf_source__free(app->source);
 	loop__free(app->loop);
 	resolver__free(app->resolver);

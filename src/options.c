@@ -10,9 +10,6 @@
 
 #include "bpf_loader.h"
 
-#define MIN_DELAY_S 0.05
-#define MAX_DELAY_S 3600.0
-
 enum long_only_option {
 	OPT_RINGBUF_SIZE = 256,
 	OPT_HEAL_INTERVAL,
@@ -108,7 +105,7 @@ static int parse_seconds(const char *text, double min, double *value)
 
 	errno = 0;
 	*value = strtod(text, &end);
-	if (errno || end == text || *end || !(*value >= min && *value <= MAX_DELAY_S))
+	if (errno || end == text || *end || !(*value >= min && *value <= OPTIONS_MAX_DELAY_S))
 		return -EINVAL;
 	return 0;
 }
@@ -143,7 +140,7 @@ enum options_result options_parse(struct options *opts, int argc, char **argv, F
 				return usage_error(err, "invalid iteration count '%s'", optarg);
 			break;
 		case 'd':
-			if (parse_seconds(optarg, MIN_DELAY_S, &opts->delay_s))
+			if (parse_seconds(optarg, OPTIONS_MIN_DELAY_S, &opts->delay_s))
 				return usage_error(err, "invalid delay '%s' (0.05 to 3600 seconds)",
 						   optarg);
 			break;
@@ -157,7 +154,7 @@ enum options_result options_parse(struct options *opts, int argc, char **argv, F
 			break;
 		case OPT_HEAL_INTERVAL:
 			if (parse_seconds(optarg, 0, &opts->heal_s) ||
-			    (opts->heal_s > 0 && opts->heal_s < MIN_DELAY_S))
+			    (opts->heal_s > 0 && opts->heal_s < OPTIONS_MIN_DELAY_S))
 				return usage_error(err,
 						   "invalid heal interval '%s' (0, or 0.05 to 3600 "
 						   "seconds)",

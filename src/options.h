@@ -11,6 +11,10 @@
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE   2
 
+/* The refresh interval's bounds, for -d and for the view's `d` key. */
+#define OPTIONS_MIN_DELAY_S 0.05
+#define OPTIONS_MAX_DELAY_S 3600.0
+
 struct options {
 	bool batch; /* -b: text frames on stdout instead of the screen */
 	long iterations; /* -n: frames before exiting; 0 runs until stopped */

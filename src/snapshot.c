@@ -121,50 +121,6 @@ static long address_node(struct builder *b, uint8_t family, const uint8_t *addr)
 	return (long)index;
 }
 
-static bool proc_matches(const struct proc *proc, const struct snapshot_filter *f)
-{
-	const struct proc_detail *d = proc ? proc->detail : NULL;
-	size_t len = strlen(f->container);
-
-	if (f->pid && (!proc || proc->key.pid != f->pid))
-		return false;
-	if (!len)
-		return true;
-	if (!d || d->gone || d->container.runtime == CT_RUNTIME_NONE)
-		return false;
-	return !strcmp(d->container_name.name, f->container) ||
-	       !strcmp(d->container_name.pod_name, f->container) ||
-	       !strncmp(d->container.id, f->container, len);
-}
-
-static bool conn_matches(const struct conn *conn, const struct snapshot_filter *f)
-{
-	if (!f)
-		return true;
-	if (f->port >= 0 && conn->lport != f->port && conn->rport != f->port)
-		return false;
-	return proc_matches(conn->proc, f);
-}
-
-static bool listener_matches(const struct listener *listener, const struct snapshot_filter *f)
-{
-	return !f ||
-	       ((f->port < 0 || listener->port == f->port) && proc_matches(listener->proc, f));
-}
-
-/* An edge matches when its port does and either end's process does. */
-static bool edge_matches(const struct edge *edge, const struct snapshot_filter *f)
-{
-	if (!f)
-		return true;
-	if (f->port >= 0 && edge->key.port != f->port)
-		return false;
-	if (!f->pid && !f->container[0])
-		return true;
-	return (edge->client_proc && proc_matches(edge->client_proc, f)) ||
-	       (edge->server_proc && proc_matches(edge->server_proc, f));
-}
-
 static void copy_conn(const struct conn *conn, void *ctx)
 {
 	struct builder *b = ctx;
@@ -174,8 +130,6 @@ static void copy_conn(const struct conn *conn, void *ctx)
 	uint64_t end;
 	long node;
 
-	if (!conn_matches(conn, b->in->filter))
-		return;
 	if (!grow(b, &snap->conns, snap->nconns, &b->conn_cap, sizeof(*snap->conns)))
 		return;
 	row = &snap->conns[snap->nconns++];
@@ -190,6 +144,7 @@ static void copy_conn(const struct conn *conn, void *ctx)
 	row->dir = conn->dir;
 	row->closed = conn->closed;
 	row->seeded = conn->seeded;
+	row->fresh = !conn->seeded && conn->first_frame == tracker_frame(b->in->tracker);
 	row->lport = conn->lport;
 	row->rport = conn->rport;
 	addr_format(row->local, sizeof(row->local), conn->family, conn->laddr, conn->lport);
@@ -202,6 +157,8 @@ static void copy_conn(const struct conn *conn, void *ctx)
 	if (d && !d->gone && d->cgroup_id && conn->cgroup_id && d->cgroup_id != conn->cgroup_id)
 		snap->stats.cgroup_mismatch++;
 	node = process_node(b, conn->proc, conn->netns);
+	if (node >= 0 && row->fresh)
+		snap->nodes[node].opened++;
 	if (node >= 0 && !conn->closed) {
 		if (conn->dir == CONN_IN)
 			snap->nodes[node].conns_in++;
@@ -231,7 +188,7 @@ static void copy_listener(const struct listener *listener, void *ctx)
 	struct builder *b = ctx;
 	long node;
 
-	if (!listener->proc || !listener_matches(listener, b->in->filter))
+	if (!listener->proc)
 		return;
 	node = process_node(b, listener->proc, listener->netns);
 	if (node >= 0)
@@ -269,8 +226,6 @@ static void copy_edge(const struct edge *edge, void *ctx)
 	struct snapshot *snap = b->snap;
 	long client, server;
 
-	if (!edge_matches(edge, b->in->filter))
-		return;
 	client = edge_end(b, &edge->key.client, edge->client_proc, edge->netns[0], edge->comm[0]);
 	server = edge_end(b, &edge->key.server, edge->server_proc, edge->netns[1], edge->comm[1]);
 	if (client < 0 || server < 0 ||
@@ -363,6 +318,13 @@ static int sort_nodes(struct snapshot *snap)
 	return 0;
 }
 
+/* Outside strings (a host name can be set by any root in a UTS namespace) made printable. */
+static void copy_label(char *dst, size_t size, const char *src)
+{
+	if (src)
+		sanitize(dst, size, src, strlen(src));
+}
+
 static void fill_stats(struct snapshot *snap, const struct snapshot_input *in)
 {
 	snap->stats.tracker = *tracker_stats(in->tracker);
@@ -373,6 +335,13 @@ static void fill_stats(struct snapshot *snap, const struct snapshot_input *in)
 	if (in->seed)
 		snap->stats.seed = *in->seed;
 	snap->stats.lost = snap->stats.source.lost + snap->stats.source.recursion_misses;
+	if (in->prev && in->now_ns > in->prev->now_ns) {
+		snap->interval_ns = in->now_ns - in->prev->now_ns;
+		snap->frame_events = snap->stats.tracker.events - in->prev->stats.tracker.events;
+	}
+	copy_label(snap->host, sizeof(snap->host), in->host);
+	copy_label(snap->kernel, sizeof(snap->kernel), in->kernel);
+	copy_label(snap->source, sizeof(snap->source), in->source_name);
 }
 
 struct snapshot *snapshot_take(const struct snapshot_input *in)

@@ -43,6 +43,7 @@ struct snap_conn {
 	uint8_t dir; /* enum conn_dir */
 	bool closed; /* closed since the previous frame */
 	bool seeded; /* open before conntop looked: age unknown */
+	bool fresh; /* opened since the previous frame */
 	uint16_t lport, rport;
 	char comm[SNAP_COMM_LEN];
 	char local[ADDR_PORT_LEN];
@@ -67,6 +68,7 @@ struct snap_node {
 	uint16_t listening[SNAP_MAX_LISTEN]; /* ports, sorted */
 	uint8_t nlistening;
 	uint32_t conns_in, conns_out; /* open connections now */
+	uint32_t opened; /* its connections opened since the previous frame */
 };
 
 struct snap_edge {
@@ -101,21 +103,22 @@ struct snap_stats {
 	uint64_t cgroup_mismatch; /* sockets whose cgroup is not their process's (/proc) */
 };
 
+/* Room for a host name or a kernel release (as uname gives them), made printable. */
+#define SNAP_HOST_LEN (4 * 64 + 1)
+
 struct snapshot {
 	uint64_t now_ns; /* CLOCK_MONOTONIC, the clock of the records */
 	struct timespec wall; /* CLOCK_REALTIME when taken */
+	uint64_t interval_ns; /* since the previous frame; 0 for the first: no rates yet */
+	uint64_t frame_events; /* records applied since the previous frame */
+	char host[SNAP_HOST_LEN];
+	char kernel[SNAP_HOST_LEN];
+	char source[32]; /* where records come from: "eBPF ring buffer" */
 	struct snap_stats stats;
 	size_t nconns, nnodes, nedges;
 	struct snap_conn *conns; /* open first, then by pid, direction, address */
 	struct snap_node *nodes; /* processes by pid, then addresses */
 	struct snap_edge *edges; /* by server, port, client */
-};
-
-/* What a snapshot keeps: rows, nodes and edges that match every criterion given. */
-struct snapshot_filter {
-	int port; /* -1: any; else a connection's local or remote port, an edge's server port */
-	uint32_t pid; /* 0: any; else the owner of a socket, either end of an edge */
-	char container[SNAP_NAME_LEN]; /* "": any; else a container's name, pod, or id prefix */
 };
 
 struct snapshot_input {
@@ -124,7 +127,8 @@ struct snapshot_input {
 	const struct resolver *resolver; /* may be NULL: no netns names */
 	const struct source_stats *source; /* may be NULL */
 	const struct seed_stats *seed; /* may be NULL */
-	const struct snapshot_filter *filter; /* may be NULL: everything */
+	const struct snapshot *prev; /* the frame before, for rates; NULL for the first */
+	const char *host, *kernel, *source_name; /* for the header; may be NULL */
 	uint64_t now_ns;
 	struct timespec wall;
 };

@@ -73,10 +73,43 @@ void table_cell(const struct snap_conn *row, enum column col, char *buf, size_t 
 	}
 }
 
-void table_header_line(const struct snapshot *snap, int line, char *buf, size_t size)
+size_t table_counters(const struct snapshot *snap, struct counter *out, size_t max)
 {
 	const struct tracker_stats *t = &snap->stats.tracker;
 	const struct source_stats *s = &snap->stats.source;
+	const struct counter all[] = {
+		{ "processes", t->processes, false },
+		{ "listening", t->listening, false },
+		{ "closed unseen", t->close_unseen, false },
+		{ "not accepted", t->not_accepted, false },
+		{ "late", t->late, true },
+		{ "duplicate", t->duplicate_opens, true },
+		{ "invalid", t->invalid, true },
+		{ "table full", t->table_full + t->tombstones_evicted, true },
+		{ "pending full", s->pending_full, true },
+		{ "ring full", s->lost, true },
+		{ "skipped runs", s->recursion_misses, true },
+		{ "nested", s->nested_rescued, false },
+		{ "failed connects", s->connect_failed, false },
+		{ "seeded", t->seeded, false },
+		{ "corrections", t->corrections, true },
+		{ "namespaces", snap->stats.seed.namespaces, false },
+		{ "edges", snap->stats.topology.edges, false },
+		{ "edge table full", snap->stats.topology.table_full, true },
+		{ "cgroup mismatch", snap->stats.cgroup_mismatch, false },
+	};
+	size_t n = sizeof(all) / sizeof(all[0]), i;
+
+	for (i = 0; i < n && i < max; i++)
+		out[i] = all[i];
+	return i;
+}
+
+void table_header_line(const struct snapshot *snap, int line, char *buf, size_t size)
+{
+	const struct tracker_stats *t = &snap->stats.tracker;
+	struct counter counters[TABLE_MAX_COUNTERS];
+	size_t n, i, len;
 	struct tm tm;
 
 	if (line == 0) {
@@ -91,22 +124,15 @@ void table_header_line(const struct snapshot *snap, int line, char *buf, size_t 
 			 (unsigned long long)t->closed);
 		return;
 	}
-	snprintf(
-		buf, size,
-		"processes: %llu  listening: %llu  closed unseen: %llu  not accepted: %llu  "
-		"late: %llu  duplicate: %llu  invalid: %llu  table full: %llu  pending full: %llu  "
-		"ring full: %llu  skipped runs: %llu  nested: %llu  failed connects: %llu  "
-		"seeded: %llu  corrections: %llu  namespaces: %llu  edges: %llu  "
-		"cgroup mismatch: %llu",
-		(unsigned long long)t->processes, (unsigned long long)t->listening,
-		(unsigned long long)t->close_unseen, (unsigned long long)t->not_accepted,
-		(unsigned long long)t->late, (unsigned long long)t->duplicate_opens,
-		(unsigned long long)t->invalid,
-		(unsigned long long)(t->table_full + t->tombstones_evicted),
-		(unsigned long long)s->pending_full, (unsigned long long)s->lost,
-		(unsigned long long)s->recursion_misses, (unsigned long long)s->nested_rescued,
-		(unsigned long long)s->connect_failed, (unsigned long long)t->seeded,
-		(unsigned long long)t->corrections, (unsigned long long)snap->stats.seed.namespaces,
-		(unsigned long long)snap->stats.topology.edges,
-		(unsigned long long)snap->stats.cgroup_mismatch);
+	len = 0;
+	buf[0] = '\0';
+	n = table_counters(snap, counters, TABLE_MAX_COUNTERS);
+	for (i = 0; i < n && len < size; i++) {
+		int w = snprintf(buf + len, size - len, "%s%s: %llu", i ? "  " : "",
+				 counters[i].name, (unsigned long long)counters[i].value);
+
+		if (w < 0)
+			break;
+		len += (size_t)w;
+	}
 }

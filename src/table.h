@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "snapshot.h"
 
@@ -40,6 +41,17 @@ int table_addr_width(const struct snapshot *snap, int min);
 
 /* The text of one cell; already printable. */
 void table_cell(const struct snap_conn *row, enum column col, char *buf, size_t size);
+
+struct counter {
+	const char *name;
+	uint64_t value;
+	bool notable; /* says something went wrong, or was mended: worth a look when not 0 */
+};
+
+#define TABLE_MAX_COUNTERS 32
+
+/* Every counter but those of line 0, in one order for every place that lists them. */
+size_t table_counters(const struct snapshot *snap, struct counter *out, size_t max);
 
 /* Line 0: time and the main counters; line 1: every other counter. */
 void table_header_line(const struct snapshot *snap, int line, char *buf, size_t size);

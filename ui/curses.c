@@ -60,12 +60,21 @@ static void install_crash_handlers(void)
 }
 
 static const short role_colors[ROLE_COUNT][2] = {
-	/* foreground, background */
+	/* foreground, background, as htop's default scheme */
 	[ROLE_NORMAL] = { -1, -1 },
 	[ROLE_HEADER] = { COLOR_CYAN, -1 },
+	[ROLE_VALUE] = { COLOR_WHITE, -1 },
 	[ROLE_ALERT] = { COLOR_RED, -1 },
 	[ROLE_TITLE] = { COLOR_BLACK, COLOR_GREEN },
+	[ROLE_SORTED] = { COLOR_BLACK, COLOR_CYAN },
+	[ROLE_SELECTED] = { COLOR_BLACK, COLOR_CYAN },
 	[ROLE_CLOSED] = { COLOR_RED, -1 },
+	[ROLE_TREE] = { COLOR_CYAN, -1 },
+	[ROLE_TAB] = { -1, -1 },
+	[ROLE_TAB_ACTIVE] = { COLOR_BLACK, COLOR_GREEN },
+	[ROLE_FILTER] = { COLOR_YELLOW, -1 },
+	[ROLE_PANEL] = { COLOR_BLACK, COLOR_WHITE },
+	[ROLE_PROMPT] = { COLOR_BLACK, COLOR_YELLOW },
 	[ROLE_FOOTER_KEY] = { COLOR_WHITE, COLOR_BLACK },
 	[ROLE_FOOTER] = { COLOR_BLACK, COLOR_CYAN },
 };
@@ -74,13 +83,24 @@ static const short role_colors[ROLE_COUNT][2] = {
 static attr_t role_attr(const struct ui *ui, enum role role)
 {
 	static const attr_t mono[ROLE_COUNT] = {
-		[ROLE_HEADER] = A_BOLD,	    [ROLE_ALERT] = A_BOLD | A_UNDERLINE,
-		[ROLE_TITLE] = A_REVERSE,   [ROLE_CLOSED] = A_DIM,
-		[ROLE_FOOTER_KEY] = A_BOLD, [ROLE_FOOTER] = A_REVERSE,
+		[ROLE_HEADER] = A_NORMAL,
+		[ROLE_VALUE] = A_BOLD,
+		[ROLE_ALERT] = A_BOLD | A_UNDERLINE,
+		[ROLE_TITLE] = A_REVERSE,
+		[ROLE_SORTED] = A_REVERSE | A_BOLD,
+		[ROLE_SELECTED] = A_REVERSE | A_BOLD,
+		[ROLE_CLOSED] = A_DIM,
+		[ROLE_TAB_ACTIVE] = A_REVERSE,
+		[ROLE_FILTER] = A_BOLD,
+		[ROLE_PANEL] = A_REVERSE,
+		[ROLE_PROMPT] = A_REVERSE,
+		[ROLE_FOOTER_KEY] = A_BOLD,
+		[ROLE_FOOTER] = A_REVERSE,
 	};
+	static const attr_t bold = 1u << ROLE_ALERT | 1u << ROLE_VALUE | 1u << ROLE_FILTER;
 
 	if (ui->color)
-		return COLOR_PAIR(role + 1) | (role == ROLE_ALERT ? A_BOLD : 0);
+		return COLOR_PAIR(role + 1) | (bold & (1u << role) ? A_BOLD : 0);
 	return mono[role];
 }
 
@@ -132,6 +152,7 @@ struct ui *ui__open(void)
 	nonl();
 	curs_set(0);
 	keypad(stdscr, TRUE);
+	set_escdelay(25); /* Esc is a key here (clear filters, go back), not only a prefix */
 	nodelay(stdscr, TRUE);
 	setup_colors(ui);
 	log_hold();
@@ -190,6 +211,16 @@ static int translate_key(int code)
 		return UI_KEY_UP;
 	case KEY_DOWN:
 		return UI_KEY_DOWN;
+	case KEY_LEFT:
+		return UI_KEY_LEFT;
+	case KEY_RIGHT:
+		return UI_KEY_RIGHT;
+	case KEY_BACKSPACE:
+		return UI_KEY_BACKSPACE;
+	case KEY_ENTER:
+		return UI_KEY_ENTER;
+	case KEY_BTAB:
+		return UI_KEY_BTAB;
 	case KEY_PPAGE:
 		return UI_KEY_PGUP;
 	case KEY_NPAGE:
@@ -200,6 +231,16 @@ static int translate_key(int code)
 		return UI_KEY_END;
 	case KEY_F(1):
 		return UI_KEY_F1;
+	case KEY_F(2):
+		return UI_KEY_F2;
+	case KEY_F(3):
+		return UI_KEY_F3;
+	case KEY_F(4):
+		return UI_KEY_F4;
+	case KEY_F(5):
+		return UI_KEY_F5;
+	case KEY_F(6):
+		return UI_KEY_F6;
 	case KEY_F(10):
 		return UI_KEY_F10;
 	case KEY_RESIZE:
@@ -220,5 +261,13 @@ int ui_next_key(struct ui *ui)
 		return UI_KEY_NONE;
 	if (kind == KEY_CODE_YES)
 		return translate_key(ch);
-	return (int)ch;
+	switch (ch) { /* what terminals send for these varies: one code each for the view */
+	case '\n':
+		return UI_KEY_ENTER;
+	case 127:
+	case '\b':
+		return UI_KEY_BACKSPACE;
+	default:
+		return (int)ch;
+	}
 }

@@ -11,10 +11,19 @@
 
 enum role {
 	ROLE_NORMAL,
-	ROLE_HEADER, /* the counter lines at the top */
+	ROLE_HEADER, /* labels of the header lines */
+	ROLE_VALUE, /* a number in the header */
 	ROLE_ALERT, /* a counter that says something was lost */
 	ROLE_TITLE, /* column titles */
-	ROLE_CLOSED, /* a connection that closed since the last frame */
+	ROLE_SORTED, /* the title of the column rows are sorted by */
+	ROLE_SELECTED, /* the selection bar */
+	ROLE_CLOSED, /* a connection that closed since the last frame: it fades */
+	ROLE_TREE, /* the branches of the topology tree */
+	ROLE_TAB, /* a view's name in the tab line */
+	ROLE_TAB_ACTIVE, /* the view on screen */
+	ROLE_FILTER, /* the filters in force */
+	ROLE_PANEL, /* a pick list or the help */
+	ROLE_PROMPT, /* the line where a value is typed */
 	ROLE_FOOTER_KEY, /* "q" in the key hints */
 	ROLE_FOOTER, /* "Quit" in the key hints */
 	ROLE_COUNT,

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "filter.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void filter_init(struct snapshot_filter *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->port = -1;
+}
+
+/* Criteria about who owns a socket, as opposed to which port it uses. */
+static bool has_owner_criteria(const struct snapshot_filter *f)
+{
+	return f->pid || f->netns || f->container[0];
+}
+
+bool filter_active(const struct snapshot_filter *f)
+{
+	return f->port >= 0 || has_owner_criteria(f) || f->text[0];
+}
+
+static void append(char *buf, size_t size, size_t *len, const char *fmt, const char *what,
+		   unsigned long number)
+{
+	int n;
+
+	if (*len >= size)
+		return;
+	n = what ? snprintf(buf + *len, size - *len, fmt, *len ? ", " : "", what) :
+		   snprintf(buf + *len, size - *len, fmt, *len ? ", " : "", number);
+	if (n > 0)
+		*len += (size_t)n;
+}
+
+void filter_describe(const struct snapshot_filter *f, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	if (f->port >= 0)
+		append(buf, size, &len, "%sport %lu", NULL, (unsigned long)f->port);
+	if (f->pid)
+		append(buf, size, &len, "%spid %lu", NULL, f->pid);
+	if (f->container[0])
+		append(buf, size, &len, "%scontainer %s", f->container, 0);
+	if (f->netns)
+		append(buf, size, &len, "%snetns %lu", NULL, f->netns);
+	if (f->text[0])
+		append(buf, size, &len, "%ssearch \"%s\"", f->text, 0);
+}
+
+static bool contains(const char *haystack, const char *needle)
+{
+	return strcasestr(haystack, needle) != NULL;
+}
+
+static bool container_matches(const struct snap_container *c, const char *want)
+{
+	if (!c->runtime[0])
+		return false;
+	return !strcmp(c->name, want) || !strcmp(c->pod, want) ||
+	       !strncmp(c->id, want, strlen(want));
+}
+
+static bool container_has_text(const struct snap_container *c, const char *text)
+{
+	return c->runtime[0] && (contains(c->name, text) || contains(c->pod, text));
+}
+
+bool filter_conn(const struct snapshot_filter *f, const struct snap_conn *conn)
+{
+	if (f->port >= 0 && conn->lport != f->port && conn->rport != f->port)
+		return false;
+	if ((f->pid && conn->pid != f->pid) || (f->netns && conn->netns != f->netns))
+		return false;
+	if (f->container[0] && !container_matches(&conn->container, f->container))
+		return false;
+	return !f->text[0] || contains(conn->comm, f->text) || contains(conn->local, f->text) ||
+	       contains(conn->remote, f->text) || container_has_text(&conn->container, f->text);
+}
+
+/* Whether @node is one @f asks for by owner and text; ports are judged by its edges. */
+static bool node_is_wanted(const struct snapshot_filter *f, const struct snap_node *node)
+{
+	if (node->kind != NODE_PROCESS)
+		return !has_owner_criteria(f) && (!f->text[0] || contains(node->name, f->text));
+	if ((f->pid && node->pid != f->pid) || (f->netns && node->netns != f->netns))
+		return false;
+	if (f->container[0] && !container_matches(&node->container, f->container))
+		return false;
+	return !f->text[0] || contains(node->name, f->text) || contains(node->cmdline, f->text) ||
+	       contains(node->netns_name, f->text) || container_has_text(&node->container, f->text);
+}
+
+bool filter_edge(const struct snapshot_filter *f, const struct snapshot *snap,
+		 const struct snap_edge *edge)
+{
+	if (f->port >= 0 && edge->port != f->port)
+		return false;
+	if (!has_owner_criteria(f) && !f->text[0])
+		return true;
+	return node_is_wanted(f, &snap->nodes[edge->client]) ||
+	       node_is_wanted(f, &snap->nodes[edge->server]);
+}
+
+static bool listens_on(const struct snap_node *node, int port)
+{
+	int i;
+
+	for (i = 0; i < node->nlistening; i++)
+		if (node->listening[i] == port)
+			return true;
+	return false;
+}
+
+void filter_nodes(const struct snapshot_filter *f, const struct snapshot *snap, bool *shown)
+{
+	size_t i;
+
+	for (i = 0; i < snap->nnodes; i++)
+		shown[i] = node_is_wanted(f, &snap->nodes[i]) &&
+			   (f->port < 0 || listens_on(&snap->nodes[i], f->port));
+	if (f->port < 0)
+		return;
+	for (i = 0; i < snap->nedges; i++) { /* or it talks on that port */
+		const struct snap_edge *e = &snap->edges[i];
+
+		if (e->port != f->port)
+			continue;
+		if (node_is_wanted(f, &snap->nodes[e->client]))
+			shown[e->client] = true;
+		if (node_is_wanted(f, &snap->nodes[e->server]))
+			shown[e->server] = true;
+	}
+}
+
+static struct snapshot *filtered_alloc(const struct snapshot *snap)
+{
+	struct snapshot *out = malloc(sizeof(*out));
+
+	if (!out)
+		return NULL;
+	*out = *snap;
+	out->nconns = out->nnodes = out->nedges = 0;
+	out->conns = malloc((snap->nconns + 1) * sizeof(*out->conns));
+	out->nodes = malloc((snap->nnodes + 1) * sizeof(*out->nodes));
+	out->edges = malloc((snap->nedges + 1) * sizeof(*out->edges));
+	if (!out->conns || !out->nodes || !out->edges) {
+		snapshot__free(out);
+		return NULL;
+	}
+	return out;
+}
+
+struct snapshot *snapshot_filtered(const struct snapshot *snap, const struct snapshot_filter *f)
+{
+	bool *keep = calloc(snap->nnodes + 1, sizeof(*keep));
+	size_t *renumber = calloc(snap->nnodes + 1, sizeof(*renumber));
+	struct snapshot *out = keep && renumber ? filtered_alloc(snap) : NULL;
+	size_t i;
+
+	if (!out)
+		goto out;
+	for (i = 0; i < snap->nconns; i++)
+		if (filter_conn(f, &snap->conns[i]))
+			out->conns[out->nconns++] = snap->conns[i];
+	filter_nodes(f, snap, keep);
+	for (i = 0; i < snap->nedges; i++)
+		if (filter_edge(f, snap, &snap->edges[i]))
+			keep[snap->edges[i].client] = keep[snap->edges[i].server] = true;
+	for (i = 0; i < snap->nnodes; i++) {
+		if (!keep[i])
+			continue;
+		renumber[i] = out->nnodes;
+		out->nodes[out->nnodes++] = snap->nodes[i];
+	}
+	for (i = 0; i < snap->nedges; i++) {
+		struct snap_edge e = snap->edges[i];
+
+		if (!filter_edge(f, snap, &e))
+			continue;
+		e.client = renumber[e.client];
+		e.server = renumber[e.server];
+		out->edges[out->nedges++] = e;
+	}
+out:
+	free(keep);
+	free(renumber);
+	return out;
+}

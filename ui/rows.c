@@ -1,0 +1,781 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "rows.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "array.h"
+#include "table.h"
+
+#define SORT_TEXT_LEN 64
+
+uint64_t rows_hash(uint64_t seed, const char *text)
+{
+	uint64_t h = seed ^ 0xcbf29ce484222325ull; /* FNV-1a */
+
+	for (; *text; text++)
+		h = (h ^ (unsigned char)*text) * 0x100000001b3ull;
+	return h;
+}
+
+double rows_rate(const struct snapshot *snap, uint64_t count)
+{
+	return snap->interval_ns ? (double)count * 1e9 / (double)snap->interval_ns : -1.0;
+}
+
+void rows_ports(const uint16_t *ports, int n, char *buf, size_t size)
+{
+	size_t len = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && len < size; i++) {
+		int w = snprintf(buf + len, size - len, "%s%u", i ? "," : "", ports[i]);
+
+		if (w < 0 || (size_t)w >= size - len) {
+			buf[len] = '\0'; /* a port is shown whole or not at all */
+			break;
+		}
+		len += (size_t)w;
+	}
+	if (!n && size > 1)
+		snprintf(buf, size, "-");
+}
+
+static void format_rate(char *buf, size_t size, double rate)
+{
+	if (rate < 0)
+		snprintf(buf, size, "-");
+	else if (rate < 100)
+		snprintf(buf, size, "%.1f", rate);
+	else
+		snprintf(buf, size, "%.0f", rate);
+}
+
+static const char *container_label(const struct snap_container *c)
+{
+	return c->pod[0] ? c->pod : c->name[0] ? c->name : "-";
+}
+
+static void netns_label(const struct snap_node *node, char *buf, size_t size)
+{
+	if (node->kind != NODE_PROCESS)
+		snprintf(buf, size, "-");
+	else if (node->netns_name[0])
+		snprintf(buf, size, "%s", node->netns_name);
+	else
+		snprintf(buf, size, "%u", node->netns);
+}
+
+/* Cells of the connection table: the same text as the text export (table.c). */
+
+static const struct snap_conn *conn_of(const struct view_rows *rows, const struct view_row *row)
+{
+	return &rows->snap->conns[row->index];
+}
+
+#define CONN_TEXT(name, col)                                                                  \
+	static void name(const struct view_rows *rows, const struct view_row *row, char *buf, \
+			 size_t size)                                                         \
+	{                                                                                     \
+		table_cell(conn_of(rows, row), col, buf, size);                               \
+	}
+CONN_TEXT(conn_pid, COL_PID)
+CONN_TEXT(conn_comm, COL_COMM)
+CONN_TEXT(conn_dir, COL_DIR)
+CONN_TEXT(conn_local, COL_LOCAL)
+CONN_TEXT(conn_remote, COL_REMOTE)
+CONN_TEXT(conn_state, COL_STATE)
+CONN_TEXT(conn_age, COL_AGE)
+
+static void conn_container(const struct view_rows *rows, const struct view_row *row, char *buf,
+			   size_t size)
+{
+	snprintf(buf, size, "%s", container_label(&conn_of(rows, row)->container));
+}
+
+static double conn_pid_number(const struct view_rows *rows, const struct view_row *row)
+{
+	return conn_of(rows, row)->pid;
+}
+
+static double conn_age_number(const struct view_rows *rows, const struct view_row *row)
+{
+	return (double)conn_of(rows, row)->age_ns;
+}
+
+/* Cells of the node table. */
+
+static const struct snap_node *node_of(const struct view_rows *rows, const struct view_row *row)
+{
+	return &rows->snap->nodes[row->index];
+}
+
+static void node_pid(const struct view_rows *rows, const struct view_row *row, char *buf,
+		     size_t size)
+{
+	snprintf(buf, size, "%u", node_of(rows, row)->pid);
+}
+
+static double node_pid_number(const struct view_rows *rows, const struct view_row *row)
+{
+	return node_of(rows, row)->pid;
+}
+
+static void node_comm(const struct view_rows *rows, const struct view_row *row, char *buf,
+		      size_t size)
+{
+	snprintf(buf, size, "%s", node_of(rows, row)->comm);
+}
+
+static void node_container(const struct view_rows *rows, const struct view_row *row, char *buf,
+			   size_t size)
+{
+	snprintf(buf, size, "%s", container_label(&node_of(rows, row)->container));
+}
+
+static void node_netns(const struct view_rows *rows, const struct view_row *row, char *buf,
+		       size_t size)
+{
+	netns_label(node_of(rows, row), buf, size);
+}
+
+static double node_in_number(const struct view_rows *rows, const struct view_row *row)
+{
+	return node_of(rows, row)->conns_in;
+}
+
+static double node_out_number(const struct view_rows *rows, const struct view_row *row)
+{
+	return node_of(rows, row)->conns_out;
+}
+
+static double node_rate_number(const struct view_rows *rows, const struct view_row *row)
+{
+	return rows_rate(rows->snap, node_of(rows, row)->opened);
+}
+
+static void node_listen(const struct view_rows *rows, const struct view_row *row, char *buf,
+			size_t size)
+{
+	const struct snap_node *node = node_of(rows, row);
+
+	rows_ports(node->listening, node->nlistening, buf, size);
+}
+
+static void node_cmdline(const struct view_rows *rows, const struct view_row *row, char *buf,
+			 size_t size)
+{
+	const struct snap_node *node = node_of(rows, row);
+
+	snprintf(buf, size, "%s", node->cmdline[0] ? node->cmdline : node->comm);
+}
+
+/* Cells of the group table. */
+
+static const struct group_row *group_of(const struct view_rows *rows, const struct view_row *row)
+{
+	return &rows->groups[row->index];
+}
+
+static void group_label_text(const struct view_rows *rows, const struct view_row *row, char *buf,
+			     size_t size)
+{
+	snprintf(buf, size, "%s", group_of(rows, row)->label);
+}
+
+static double group_procs_number(const struct view_rows *rows, const struct view_row *row)
+{
+	return group_of(rows, row)->procs;
+}
+
+static double group_in_number(const struct view_rows *rows, const struct view_row *row)
+{
+	return group_of(rows, row)->conns_in;
+}
+
+static double group_out_number(const struct view_rows *rows, const struct view_row *row)
+{
+	return group_of(rows, row)->conns_out;
+}
+
+static double group_rate_number(const struct view_rows *rows, const struct view_row *row)
+{
+	return rows_rate(rows->snap, group_of(rows, row)->opened);
+}
+
+static void group_listen(const struct view_rows *rows, const struct view_row *row, char *buf,
+			 size_t size)
+{
+	const struct group_row *g = group_of(rows, row);
+
+	rows_ports(g->listening, g->nlistening, buf, size);
+}
+
+/* Cells of the tree: a server row sums its branches. */
+
+static const struct snap_edge *edge_of(const struct view_rows *rows, const struct view_row *row)
+{
+	return &rows->snap->edges[row->index];
+}
+
+static const struct server_row *server_of(const struct view_rows *rows, const struct view_row *row)
+{
+	return &rows->servers[row->kind == ROW_SERVER ? row->index : row->server];
+}
+
+static const struct snap_node *tree_node(const struct view_rows *rows, const struct view_row *row)
+{
+	if (row->kind == ROW_SERVER)
+		return &rows->snap->nodes[server_of(rows, row)->node];
+	return &rows->snap->nodes[edge_of(rows, row)->client];
+}
+
+static void tree_name(const struct view_rows *rows, const struct view_row *row, char *buf,
+		      size_t size)
+{
+	snprintf(buf, size, "%s", tree_node(rows, row)->name);
+}
+
+static void tree_container(const struct view_rows *rows, const struct view_row *row, char *buf,
+			   size_t size)
+{
+	const struct snap_node *node = tree_node(rows, row);
+
+	snprintf(buf, size, "%s",
+		 node->kind == NODE_PROCESS ? container_label(&node->container) : "-");
+}
+
+static void tree_port(const struct view_rows *rows, const struct view_row *row, char *buf,
+		      size_t size)
+{
+	const struct server_row *s = server_of(rows, row);
+
+	if (row->kind == ROW_SERVER)
+		rows_ports(s->ports, s->nports, buf, size);
+	else
+		snprintf(buf, size, "%u", edge_of(rows, row)->port);
+}
+
+static double tree_port_number(const struct view_rows *rows, const struct view_row *row)
+{
+	const struct server_row *s = server_of(rows, row);
+
+	if (row->kind == ROW_SERVER)
+		return s->nports ? s->ports[0] : 0;
+	return edge_of(rows, row)->port;
+}
+
+static double tree_active_number(const struct view_rows *rows, const struct view_row *row)
+{
+	return row->kind == ROW_SERVER ? server_of(rows, row)->active : edge_of(rows, row)->active;
+}
+
+static double tree_opened_number(const struct view_rows *rows, const struct view_row *row)
+{
+	return (double)(row->kind == ROW_SERVER ? server_of(rows, row)->opened :
+						  edge_of(rows, row)->opened);
+}
+
+static double tree_closed_number(const struct view_rows *rows, const struct view_row *row)
+{
+	return (double)(row->kind == ROW_SERVER ? server_of(rows, row)->closed :
+						  edge_of(rows, row)->closed);
+}
+
+static void tree_netns(const struct view_rows *rows, const struct view_row *row, char *buf,
+		       size_t size)
+{
+	netns_label(tree_node(rows, row), buf, size);
+}
+
+/* A numeric column's text is its sort key, formatted: one source for both. */
+#define NUMBER_TEXT(name, number)                                                             \
+	static void name(const struct view_rows *rows, const struct view_row *row, char *buf, \
+			 size_t size)                                                         \
+	{                                                                                     \
+		snprintf(buf, size, "%.0f", number(rows, row));                               \
+	}
+NUMBER_TEXT(node_in, node_in_number)
+NUMBER_TEXT(node_out, node_out_number)
+NUMBER_TEXT(group_procs, group_procs_number)
+NUMBER_TEXT(group_in, group_in_number)
+NUMBER_TEXT(group_out, group_out_number)
+NUMBER_TEXT(tree_active, tree_active_number)
+NUMBER_TEXT(tree_opened, tree_opened_number)
+NUMBER_TEXT(tree_closed, tree_closed_number)
+
+static void node_rate(const struct view_rows *rows, const struct view_row *row, char *buf,
+		      size_t size)
+{
+	format_rate(buf, size, node_rate_number(rows, row));
+}
+
+static void group_rate(const struct view_rows *rows, const struct view_row *row, char *buf,
+		       size_t size)
+{
+	format_rate(buf, size, group_rate_number(rows, row));
+}
+
+static const struct view_column node_columns[] = {
+	{ "PID", 7, 7, true, false, node_pid, node_pid_number },
+	{ "NAME", 15, 8, false, false, node_comm, NULL },
+	{ "CONTAINER", 14, 8, false, false, node_container, NULL },
+	{ "IN", 5, 5, true, false, node_in, node_in_number },
+	{ "OUT", 5, 5, true, false, node_out, node_out_number },
+	{ "OPEN/S", 7, 6, true, false, node_rate, node_rate_number },
+	{ "LISTEN", 12, 6, false, false, node_listen, NULL },
+	{ "NETNS", 10, 0, false, false, node_netns, NULL },
+	{ "COMMAND", 7, 0, false, false, node_cmdline, NULL },
+};
+
+static const struct view_column container_group_columns[] = {
+	{ "CONTAINER", 30, 10, false, false, group_label_text, NULL },
+	{ "PROCS", 6, 6, true, false, group_procs, group_procs_number },
+	{ "IN", 6, 6, true, false, group_in, group_in_number },
+	{ "OUT", 6, 6, true, false, group_out, group_out_number },
+	{ "OPEN/S", 7, 6, true, false, group_rate, group_rate_number },
+	{ "LISTEN", 6, 0, false, false, group_listen, NULL },
+};
+
+/* The same, titled for namespaces. */
+static const struct view_column netns_group_columns[] = {
+	{ "NETNS", 30, 10, false, false, group_label_text, NULL },
+	{ "PROCS", 6, 6, true, false, group_procs, group_procs_number },
+	{ "IN", 6, 6, true, false, group_in, group_in_number },
+	{ "OUT", 6, 6, true, false, group_out, group_out_number },
+	{ "OPEN/S", 7, 6, true, false, group_rate, group_rate_number },
+	{ "LISTEN", 6, 0, false, false, group_listen, NULL },
+};
+
+static const struct view_column conn_columns[] = {
+	{ "PID", 7, 7, true, false, conn_pid, conn_pid_number },
+	{ "COMM", 15, 8, false, false, conn_comm, NULL },
+	{ "DIR", 3, 3, false, false, conn_dir, NULL },
+	{ "LOCAL", 15, 15, false, true, conn_local, NULL },
+	{ "REMOTE", 15, 15, false, true, conn_remote, NULL },
+	{ "STATE", 11, 11, false, false, conn_state, NULL },
+	{ "AGE", 7, 7, true, false, conn_age, conn_age_number },
+	{ "CONTAINER", 9, 0, false, false, conn_container, NULL },
+};
+
+static const struct view_column tree_columns[] = {
+	{ "SERVER / CLIENT", 30, 16, false, false, tree_name, NULL },
+	{ "CONTAINER", 14, 0, false, false, tree_container, NULL },
+	{ "PORT", 6, 6, true, false, tree_port, tree_port_number },
+	{ "ACTIVE", 6, 6, true, false, tree_active, tree_active_number },
+	{ "OPENED", 7, 7, true, false, tree_opened, tree_opened_number },
+	{ "CLOSED", 7, 7, true, false, tree_closed, tree_closed_number },
+	{ "NETNS", 5, 0, false, false, tree_netns, NULL },
+};
+
+#define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+const struct view_column *rows_columns(enum table_kind table, enum group_by group, int *count)
+{
+	switch (table) {
+	case TABLE_NODES:
+		*count = COUNT(node_columns);
+		return node_columns;
+	case TABLE_GROUPS:
+		*count = COUNT(container_group_columns);
+		return group == GROUP_NETNS ? netns_group_columns : container_group_columns;
+	case TABLE_CONNS:
+		*count = COUNT(conn_columns);
+		return conn_columns;
+	default:
+		*count = COUNT(tree_columns);
+		return tree_columns;
+	}
+}
+
+bool rows_conn_of(const struct snap_node *node, const struct snap_conn *conn)
+{
+	const char *addr = conn->remote, *colon = strrchr(conn->remote, ':');
+	size_t len;
+
+	if (node->kind == NODE_PROCESS)
+		return conn->pid && conn->pid == node->pid;
+	if (!colon)
+		return false;
+	len = (size_t)(colon - addr);
+	if (addr[0] == '[' && len >= 2) { /* "[v6]:port" */
+		addr++;
+		len -= 2;
+	}
+	return strlen(node->name) == len && !strncmp(node->name, addr, len);
+}
+
+/* Row lists per table. */
+
+static struct view_row *add_row(struct view_rows *rows, size_t *cap, enum row_kind kind,
+				size_t index, uint64_t key)
+{
+	struct view_row *row;
+
+	if (array_reserve(&rows->rows, rows->nrows, cap, sizeof(*rows->rows)))
+		return NULL;
+	row = &rows->rows[rows->nrows++];
+	*row = (struct view_row){ .kind = kind, .index = index, .key = key };
+	return row;
+}
+
+static const struct snapshot_filter *filter_or_all(const struct rows_query *q,
+						   struct snapshot_filter *all)
+{
+	if (q->filter)
+		return q->filter;
+	filter_init(all);
+	return all;
+}
+
+static int build_conns(struct view_rows *rows, const struct rows_query *q)
+{
+	const struct snapshot *snap = rows->snap;
+	struct snapshot_filter all;
+	const struct snapshot_filter *f = filter_or_all(q, &all);
+	size_t cap = 0, i;
+
+	rows->addr_width = table_addr_width(snap, 0);
+	for (i = 0; i < snap->nconns; i++) {
+		const struct snap_conn *c = &snap->conns[i];
+
+		if (q->owner ? !rows_conn_of(q->owner, c) : !filter_conn(f, c))
+			continue;
+		if (!add_row(rows, &cap, ROW_CONN, i, c->cookie))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int build_nodes(struct view_rows *rows, const struct rows_query *q)
+{
+	const struct snapshot *snap = rows->snap;
+	struct snapshot_filter all;
+	bool *shown = calloc(snap->nnodes + 1, sizeof(*shown));
+	size_t cap = 0, i;
+	int err = 0;
+
+	if (!shown)
+		return -ENOMEM;
+	filter_nodes(filter_or_all(q, &all), snap, shown);
+	for (i = 0; i < snap->nnodes && !err; i++)
+		if (shown[i] && snap->nodes[i].kind == NODE_PROCESS &&
+		    !add_row(rows, &cap, ROW_NODE, i, rows_hash(1, snap->nodes[i].name)))
+			err = -ENOMEM;
+	free(shown);
+	return err;
+}
+
+static void group_of_node(const struct snap_node *node, enum group_by by, struct group_row *g)
+{
+	memset(g, 0, sizeof(*g));
+	if (by == GROUP_NETNS) {
+		g->netns = node->netns;
+		if (node->netns_name[0])
+			snprintf(g->label, sizeof(g->label), "%s", node->netns_name);
+		else
+			snprintf(g->label, sizeof(g->label), "netns:%u", node->netns);
+	} else if (node->container.runtime[0]) {
+		snprintf(g->label, sizeof(g->label), "%s", container_label(&node->container));
+		snprintf(g->container, sizeof(g->container), "%s", g->label);
+	} else {
+		snprintf(g->label, sizeof(g->label), "host");
+	}
+}
+
+static void add_ports(uint16_t *ports, uint8_t *n, const uint16_t *more, int nmore)
+{
+	int i, at, j;
+
+	for (i = 0; i < nmore; i++) {
+		for (at = 0; at < *n && ports[at] < more[i]; at++)
+			;
+		if ((at < *n && ports[at] == more[i]) || *n == SNAP_MAX_LISTEN)
+			continue;
+		for (j = *n; j > at; j--)
+			ports[j] = ports[j - 1];
+		ports[at] = more[i];
+		(*n)++;
+	}
+}
+
+static int cmp_group_label(const void *a, const void *b)
+{
+	return strcmp(((const struct group_row *)a)->label, ((const struct group_row *)b)->label);
+}
+
+static int build_groups(struct view_rows *rows, const struct rows_query *q)
+{
+	const struct snapshot *snap = rows->snap;
+	struct snapshot_filter all;
+	bool *shown = calloc(snap->nnodes + 1, sizeof(*shown));
+	size_t cap = 0, gcap = 0, i, j;
+	struct group_row g;
+
+	if (!shown)
+		return -ENOMEM;
+	filter_nodes(filter_or_all(q, &all), snap, shown);
+	for (i = 0; i < snap->nnodes; i++) {
+		const struct snap_node *node = &snap->nodes[i];
+
+		if (!shown[i] || node->kind != NODE_PROCESS)
+			continue;
+		group_of_node(node, q->group, &g);
+		for (j = 0; j < rows->ngroups; j++) /* few groups: a scan is simplest */
+			if (!strcmp(rows->groups[j].label, g.label))
+				break;
+		if (j == rows->ngroups) {
+			if (array_reserve(&rows->groups, rows->ngroups, &gcap, sizeof(g))) {
+				free(shown);
+				return -ENOMEM;
+			}
+			rows->groups[rows->ngroups++] = g;
+		}
+		rows->groups[j].procs++;
+		rows->groups[j].conns_in += node->conns_in;
+		rows->groups[j].conns_out += node->conns_out;
+		rows->groups[j].opened += node->opened;
+		add_ports(rows->groups[j].listening, &rows->groups[j].nlistening, node->listening,
+			  node->nlistening);
+	}
+	free(shown);
+	if (rows->ngroups)
+		qsort(rows->groups, rows->ngroups, sizeof(*rows->groups), cmp_group_label);
+	for (j = 0; j < rows->ngroups; j++)
+		if (!add_row(rows, &cap, ROW_GROUP, j, rows_hash(2, rows->groups[j].label)))
+			return -ENOMEM;
+	return 0;
+}
+
+static uint64_t branch_key(const struct snapshot *snap, const struct snap_edge *e)
+{
+	char port[8];
+
+	snprintf(port, sizeof(port), "%u", e->port);
+	return rows_hash(
+		rows_hash(rows_hash(4, snap->nodes[e->server].name), snap->nodes[e->client].name),
+		port);
+}
+
+/* Server rows each followed by their branches; the edges come sorted by server already. */
+static int build_tree(struct view_rows *rows, const struct rows_query *q)
+{
+	const struct snapshot *snap = rows->snap;
+	struct snapshot_filter all;
+	const struct snapshot_filter *f = filter_or_all(q, &all);
+	size_t cap = 0, scap = 0, i;
+	struct server_row *s = NULL;
+
+	for (i = 0; i < snap->nedges; i++) {
+		const struct snap_edge *e = &snap->edges[i];
+		struct view_row *row;
+
+		if (!filter_edge(f, snap, e))
+			continue;
+		if (!s || s->node != e->server) {
+			if (array_reserve(&rows->servers, rows->nservers, &scap, sizeof(*s)))
+				return -ENOMEM;
+			s = &rows->servers[rows->nservers];
+			*s = (struct server_row){ .node = e->server };
+			if (!add_row(rows, &cap, ROW_SERVER, rows->nservers++,
+				     rows_hash(3, snap->nodes[e->server].name)))
+				return -ENOMEM;
+		}
+		s->active += e->active;
+		s->opened += e->opened;
+		s->closed += e->closed;
+		add_ports(s->ports, &s->nports, &e->port, 1);
+		row = add_row(rows, &cap, ROW_BRANCH, i, branch_key(snap, e));
+		if (!row)
+			return -ENOMEM;
+		row->server = rows->nservers - 1;
+	}
+	return 0;
+}
+
+/* Sorting: keys computed once per row, ties kept in the order rows were built. */
+
+struct sort_item {
+	struct view_row row;
+	double number;
+	size_t pos;
+	char text[SORT_TEXT_LEN];
+};
+
+struct sort_order {
+	bool numeric, descending;
+};
+
+static int item_cmp(const void *pa, const void *pb, void *arg)
+{
+	const struct sort_item *a = pa, *b = pb;
+	const struct sort_order *o = arg;
+	int c;
+
+	if (o->numeric)
+		c = (a->number > b->number) - (a->number < b->number);
+	else
+		c = strcmp(a->text, b->text);
+	if (o->descending)
+		c = -c;
+	return c ? c : (a->pos > b->pos) - (a->pos < b->pos);
+}
+
+static void sort_rows(struct view_rows *rows, struct view_row *first, size_t n,
+		      const struct view_column *col, bool descending, struct sort_item *items)
+{
+	struct sort_order order = { .numeric = col->number != NULL, .descending = descending };
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		items[i].row = first[i];
+		items[i].pos = i;
+		if (col->number)
+			items[i].number = col->number(rows, &first[i]);
+		else
+			col->text(rows, &first[i], items[i].text, sizeof(items[i].text));
+	}
+	qsort_r(items, n, sizeof(*items), item_cmp, &order);
+	for (i = 0; i < n; i++)
+		first[i] = items[i].row;
+}
+
+/*
+ * The tree: servers sorted among themselves, each server's branches among themselves. A server
+ * row's index numbers the servers in the order they were built, which is the order of @rows.
+ */
+static int sort_tree(struct view_rows *rows, const struct view_column *col, bool descending,
+		     struct sort_item *items)
+{
+	struct view_row *servers = malloc((rows->nservers + 1) * sizeof(*servers));
+	struct view_row *out = malloc((rows->nrows + 1) * sizeof(*out));
+	size_t *first = malloc((rows->nservers + 1) * sizeof(*first)); /* its first branch */
+	size_t *count = malloc((rows->nservers + 1) * sizeof(*count));
+	size_t n = 0, i, s;
+
+	if (!servers || !out || !first || !count) {
+		free(servers);
+		free(out);
+		free(first);
+		free(count);
+		return -ENOMEM;
+	}
+	for (i = 0; i < rows->nrows; i++) {
+		if (rows->rows[i].kind != ROW_SERVER)
+			continue;
+		s = rows->rows[i].index;
+		servers[s] = rows->rows[i];
+		first[s] = i + 1;
+		for (count[s] = 0; first[s] + count[s] < rows->nrows &&
+				   rows->rows[first[s] + count[s]].kind == ROW_BRANCH;
+		     count[s]++)
+			;
+		sort_rows(rows, &rows->rows[first[s]], count[s], col, descending, items);
+		if (count[s])
+			rows->rows[first[s] + count[s] - 1].last = true;
+	}
+	sort_rows(rows, servers, rows->nservers, col, descending, items);
+	for (i = 0; i < rows->nservers; i++) {
+		s = servers[i].index;
+		out[n++] = servers[i];
+		memcpy(&out[n], &rows->rows[first[s]], count[s] * sizeof(*out));
+		n += count[s];
+	}
+	if (n)
+		memcpy(rows->rows, out, n * sizeof(*out));
+	free(servers);
+	free(out);
+	free(first);
+	free(count);
+	return 0;
+}
+
+static int sort_all(struct view_rows *rows, const struct rows_query *q)
+{
+	int ncols;
+	const struct view_column *cols = rows_columns(q->table, q->group, &ncols);
+	const struct view_column *col = &cols[q->sort_column < ncols ? q->sort_column : 0];
+	struct sort_item *items = malloc((rows->nrows + 1) * sizeof(*items));
+	int err = 0;
+
+	if (!items)
+		return -ENOMEM;
+	if (q->table == TABLE_TREE)
+		err = sort_tree(rows, col, q->descending, items);
+	else
+		sort_rows(rows, rows->rows, rows->nrows, col, q->descending, items);
+	free(items);
+	return err;
+}
+
+int rows_build(struct view_rows *rows, const struct snapshot *snap, const struct rows_query *q)
+{
+	int err;
+
+	memset(rows, 0, sizeof(*rows));
+	rows->snap = snap;
+	rows->query = *q;
+	rows->query.filter = NULL; /* not kept: the caller's */
+	switch (q->table) {
+	case TABLE_NODES:
+		err = build_nodes(rows, q);
+		break;
+	case TABLE_GROUPS:
+		err = build_groups(rows, q);
+		break;
+	case TABLE_CONNS:
+		err = build_conns(rows, q);
+		break;
+	default:
+		err = build_tree(rows, q);
+	}
+	if (!err)
+		err = sort_all(rows, q);
+	if (err) {
+		rows_release(rows);
+		rows->snap = snap;
+	}
+	return err;
+}
+
+void rows_release(struct view_rows *rows)
+{
+	free(rows->rows);
+	free(rows->groups);
+	free(rows->servers);
+	memset(rows, 0, sizeof(*rows));
+}
+
+long rows_find(const struct view_rows *rows, uint64_t key)
+{
+	size_t i;
+
+	for (i = 0; i < rows->nrows; i++)
+		if (rows->rows[i].key == key)
+			return (long)i;
+	return -1;
+}
+
+const struct snap_node *rows_node(const struct view_rows *rows, const struct view_row *row)
+{
+	size_t i;
+
+	switch (row->kind) {
+	case ROW_NODE:
+		return node_of(rows, row);
+	case ROW_SERVER:
+	case ROW_BRANCH:
+		return tree_node(rows, row);
+	case ROW_CONN:
+		for (i = 0; i < rows->snap->nnodes; i++)
+			if (rows->snap->nodes[i].kind == NODE_PROCESS &&
+			    rows_conn_of(&rows->snap->nodes[i], conn_of(rows, row)))
+				return &rows->snap->nodes[i];
+		return NULL;
+	default:
+		return NULL;
+	}
+}
