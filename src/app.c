@@ -268,7 +268,7 @@ static int on_signal(void *ctx)
 		}
 		return 0;
 	}
-	loop_quit(app->loop, 0); /* SIGINT, SIGTERM: a normal way to stop */
+	loop_quit(app->loop, 0); /* a normal way to stop */
 	return 0;
 }
 
@@ -336,13 +336,18 @@ static int on_key(void *ctx)
 	return reaction & VIEW_REDRAW ? redraw(app) : 0;
 }
 
-/* SIGINT, SIGTERM and SIGWINCH arrive through the loop, never in a handler. */
+/*
+ * Signals arrive through the loop, never in a handler. Those that stop conntop (Ctrl-C, Ctrl-\\,
+ * kill, a closed terminal) end it the normal way, so the terminal is always given back.
+ */
 static int open_signal_fd(void)
 {
 	sigset_t mask;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGQUIT);
+	sigaddset(&mask, SIGHUP);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGWINCH);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL))
