@@ -55,15 +55,6 @@ static void render_host_line(const struct snapshot *snap, const struct view_stat
 	}
 }
 
-static size_t count_processes(const struct snapshot *snap)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < snap->nnodes; i++)
-		n += snap->nodes[i].kind == NODE_PROCESS;
-	return n;
-}
-
 /* Line 1: rates and totals, then every notable counter that is not 0. */
 static void render_counters_line(const struct snapshot *snap, struct grid *grid)
 {
@@ -83,7 +74,7 @@ static void render_counters_line(const struct snapshot *snap, struct grid *grid)
 	x = put_number(grid, 1, x, "Lost ", snap->stats.lost,
 		       snap->stats.lost ? ROLE_ALERT : ROLE_VALUE);
 	x = put_number(grid, 1, x, "Active ", t->active, ROLE_VALUE);
-	x = put_number(grid, 1, x, "Processes ", count_processes(snap), ROLE_VALUE);
+	x = put_number(grid, 1, x, "Nodes ", snap->nnodes, ROLE_VALUE);
 	x = put_number(grid, 1, x, "Edges ", snap->nedges, ROLE_VALUE);
 	x = put_number(grid, 1, x, "Opened ", t->opened_in + t->opened_out, ROLE_VALUE);
 	x = put_number(grid, 1, x, "Closed ", t->closed, ROLE_VALUE);
@@ -265,6 +256,7 @@ static void render_table(const struct snapshot *snap, const struct view_state *v
 struct lines {
 	struct grid *grid;
 	int first_row, last_row; /* where they may go */
+	int label_width; /* of the labels of label_line() */
 	size_t skip; /* lines scrolled off the top */
 	size_t count; /* lines so far */
 };
@@ -288,8 +280,8 @@ static void label_line(struct lines *l, const char *label, const char *value, en
 	if (y < 0)
 		return;
 	x = put(l->grid, y, 1, label, ROLE_HEADER);
-	if (x < 16)
-		x = 16;
+	if (x < l->label_width + 2)
+		x = l->label_width + 2;
 	put(l->grid, y, x, value, role);
 }
 
@@ -427,7 +419,12 @@ size_t view_overlay_length(const struct snapshot *snap, const struct view_state 
 static void render_overlay(const struct snapshot *snap, const struct view_state *view,
 			   struct grid *grid)
 {
-	struct lines l = { grid, VIEW_TOP_ROWS - 1, grid->rows - 1 - VIEW_BOTTOM_ROWS, 0, 0 };
+	struct lines l = { grid,
+			   VIEW_TOP_ROWS - 1,
+			   grid->rows - 1 - VIEW_BOTTOM_ROWS,
+			   view->overlay == OVERLAY_HELP ? 18 : 12,
+			   0,
+			   0 };
 	size_t length = view_overlay_length(snap, view), room;
 
 	if (l.last_row < l.first_row)

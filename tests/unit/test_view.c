@@ -174,7 +174,7 @@ static void empty_state_says_so(void **state)
 	(void)state;
 	frame(f);
 	assert_non_null(strstr(row(f, 0), "conntop on testhost  Linux 6.1.0-test  eBPF"));
-	assert_non_null(strstr(row(f, 1), "Lost 0  Active 0  Processes 0  Edges 0"));
+	assert_non_null(strstr(row(f, 1), "Lost 0  Active 0  Nodes 0  Edges 0"));
 	assert_non_null(strstr(row(f, 2), " 1 Nodes   2 Connections   3 Topology"));
 	assert_non_null(strstr(row(f, 3), "PID"));
 	assert_non_null(strstr(row(f, 3), "NAME"));
@@ -204,7 +204,7 @@ static void nodes_show_counts_containers_and_listening_ports(void **state)
 	assert_non_null(strstr(row(f, 7), "    300 nginx           web-300            2     0"));
 	assert_non_null(strstr(row(f, 7), " 80 "));
 	assert_non_null(strstr(row(f, 7), "/usr/bin/nginx --serve"));
-	assert_non_null(strstr(row(f, 1), "Processes 4"));
+	assert_non_null(strstr(row(f, 1), "Nodes 5"));
 	fixture_free(f);
 }
 
