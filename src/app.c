@@ -211,6 +211,7 @@ static int frame(struct app *app)
 		.host = app->uts.nodename,
 		.kernel = app->uts.release,
 		.source_name = "eBPF, ring buffer",
+		.source_kind = "ebpf",
 	};
 	struct snapshot *snap;
 	int err;

@@ -89,6 +89,7 @@ static long process_node(struct builder *b, const struct proc *proc, uint32_t ne
 	if (!node)
 		return b->failed ? -1 : (long)index;
 	node->pid = proc->key.pid;
+	node->start_ticks = proc->key.start_ticks;
 	node->netns = netns;
 	sanitize(node->comm, sizeof(node->comm), proc->comm, sizeof(proc->comm));
 	snprintf(node->name, sizeof(node->name), "%s[%u]", node->comm, node->pid);
@@ -213,6 +214,7 @@ static long edge_end(struct builder *b, const struct node_ref *ref, const struct
 	node = node_new(b, ref, &index);
 	if (node) {
 		node->pid = ref->proc.pid;
+		node->start_ticks = ref->proc.start_ticks;
 		node->netns = netns;
 		sanitize(node->comm, sizeof(node->comm), comm, CT_COMM_LEN);
 		snprintf(node->name, sizeof(node->name), "%s[%u]", node->comm, node->pid);
@@ -342,6 +344,7 @@ static void fill_stats(struct snapshot *snap, const struct snapshot_input *in)
 	copy_label(snap->host, sizeof(snap->host), in->host);
 	copy_label(snap->kernel, sizeof(snap->kernel), in->kernel);
 	copy_label(snap->source, sizeof(snap->source), in->source_name);
+	copy_label(snap->source_kind, sizeof(snap->source_kind), in->source_kind);
 }
 
 struct snapshot *snapshot_take(const struct snapshot_input *in)

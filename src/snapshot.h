@@ -56,6 +56,7 @@ struct snap_conn {
 struct snap_node {
 	uint8_t kind; /* enum node_kind */
 	uint32_t pid; /* NODE_PROCESS */
+	uint64_t start_ticks; /* NODE_PROCESS: with the pid, its identity (tracker.h) */
 	uint32_t ppid; /* NODE_PROCESS: 0 when unknown */
 	uint32_t netns; /* NODE_PROCESS: of its first socket seen */
 	uint64_t cgroup_id; /* NODE_PROCESS: from /proc; 0 unknown */
@@ -113,7 +114,8 @@ struct snapshot {
 	uint64_t frame_events; /* records applied since the previous frame */
 	char host[SNAP_HOST_LEN];
 	char kernel[SNAP_HOST_LEN];
-	char source[32]; /* where records come from: "eBPF ring buffer" */
+	char source[32]; /* where records come from, for people: "eBPF, ring buffer" */
+	char source_kind[8]; /* the same for scripts: "ebpf" or "proc" */
 	struct snap_stats stats;
 	size_t nconns, nnodes, nedges;
 	struct snap_conn *conns; /* open first, then by pid, direction, address */
@@ -129,6 +131,7 @@ struct snapshot_input {
 	const struct seed_stats *seed; /* may be NULL */
 	const struct snapshot *prev; /* the frame before, for rates; NULL for the first */
 	const char *host, *kernel, *source_name; /* for the header; may be NULL */
+	const char *source_kind; /* "ebpf" or "proc"; may be NULL */
 	uint64_t now_ns;
 	struct timespec wall;
 };
