@@ -104,21 +104,28 @@ static void read_detail(struct resolver *resolver, const struct proc *proc,
 	read_cgroup(resolver, pid, detail);
 }
 
+struct resolve_pass {
+	struct resolver *resolver;
+	struct tracker *tracker;
+};
+
 static void resolve_proc(struct proc *proc, void *ctx)
 {
-	struct resolver *resolver = ctx;
+	struct resolve_pass *pass = ctx;
+	struct proc_detail detail;
 
 	if (!proc->key.pid)
 		return;
 	if (proc->detail && !memcmp(proc->detail->comm, proc->comm, sizeof(proc->comm)))
 		return; /* known, and no exec since */
-	if (!proc->detail && !(proc->detail = malloc(sizeof(*proc->detail))))
-		return;
-	read_detail(resolver, proc, proc->detail);
+	read_detail(pass->resolver, proc, &detail);
+	tracker_give_detail(pass->tracker, &proc->key, &detail);
 }
 
 void resolver_update(struct resolver *resolver, struct tracker *tracker)
 {
+	struct resolve_pass pass = { resolver, tracker };
+
 	if (resolver->frames++ % NETNS_REFRESH_FRAMES == 0) {
 		size_t n = 0;
 		int err = netns_names_read(resolver->root, resolver->netns, MAX_NETNS_NAMES, &n);
@@ -126,7 +133,7 @@ void resolver_update(struct resolver *resolver, struct tracker *tracker)
 		/* -ENOSPC keeps the first MAX_NETNS_NAMES names. */
 		resolver->nnetns = !err || err == -ENOSPC ? n : 0;
 	}
-	tracker_for_each_proc(tracker, resolve_proc, resolver);
+	tracker_for_each_proc(tracker, resolve_proc, &pass);
 }
 
 const char *resolver_netns_name(const struct resolver *resolver, uint32_t netns)
@@ -137,6 +144,22 @@ const char *resolver_netns_name(const struct resolver *resolver, uint32_t netns)
 		if (resolver->netns[i].ino == netns)
 			return resolver->netns[i].name;
 	return NULL;
+}
+
+const struct netns_name *resolver_netns_names(const struct resolver *resolver, size_t *count)
+{
+	*count = resolver->nnetns;
+	return resolver->netns;
+}
+
+int resolver_set_netns_names(struct resolver *resolver, const struct netns_name *names,
+			     size_t count)
+{
+	if (count > MAX_NETNS_NAMES)
+		return -ENOSPC;
+	memcpy(resolver->netns, names, count * sizeof(*names));
+	resolver->nnetns = count;
+	return 0;
 }
 
 const struct resolve_stats *resolver_stats(const struct resolver *resolver)

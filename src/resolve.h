@@ -30,6 +30,13 @@ void resolver_update(struct resolver *resolver, struct tracker *tracker);
 /* The `ip netns` name of @netns, or NULL. */
 const char *resolver_netns_name(const struct resolver *resolver, uint32_t netns);
 
+/* Every `ip netns` name known now: @count of them. For a recording. */
+const struct netns_name *resolver_netns_names(const struct resolver *resolver, size_t *count);
+
+/* Replaces the names known: what a replay read from its recording. -ENOSPC past the limit. */
+int resolver_set_netns_names(struct resolver *resolver, const struct netns_name *names,
+			     size_t count);
+
 const struct resolve_stats *resolver_stats(const struct resolver *resolver);
 
 #endif /* CONNTOP_RESOLVE_H */

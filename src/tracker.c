@@ -42,6 +42,8 @@ struct tracker {
 	struct proc_entry *procs;
 	struct listener_entry *listeners;
 	struct tombstone *tombstones;
+	tracker_journal_fn journal;
+	void *journal_ctx;
 };
 
 static const struct tracker_limits default_limits = {
@@ -381,7 +383,28 @@ static void on_unlisten(struct tracker *tracker, const struct ct_event *event)
 		tombstone_add(tracker, event->cookie, event->ts_ns);
 }
 
+void tracker_set_journal(struct tracker *tracker, tracker_journal_fn journal, void *ctx)
+{
+	tracker->journal = journal;
+	tracker->journal_ctx = ctx;
+}
+
+static void journal(struct tracker *tracker, enum tracker_input input, const void *data,
+		    size_t size)
+{
+	if (tracker->journal)
+		tracker->journal(tracker->journal_ctx, input, data, size);
+}
+
+static void apply(struct tracker *tracker, const struct ct_event *event);
+
 void tracker_apply(struct tracker *tracker, const struct ct_event *event)
+{
+	journal(tracker, TRACKER_IN_EVENT, event, sizeof(*event));
+	apply(tracker, event);
+}
+
+static void apply(struct tracker *tracker, const struct ct_event *event)
 {
 	if (!(event->flags & CT_F_SEEDED))
 		tracker->stats.events++; /* records from the kernel; seeds are counted as seeded */
@@ -408,6 +431,7 @@ void tracker_apply(struct tracker *tracker, const struct ct_event *event)
 
 void tracker_count_invalid(struct tracker *tracker)
 {
+	journal(tracker, TRACKER_IN_INVALID, NULL, 0);
 	tracker->stats.invalid++;
 }
 
@@ -422,6 +446,7 @@ void tracker_end_frame(struct tracker *tracker)
 	struct proc_entry *proc, *proc_tmp;
 	struct tombstone *tomb, *tomb_tmp;
 
+	journal(tracker, TRACKER_IN_END_FRAME, NULL, 0);
 	HASH_ITER (hh, tracker->conns, conn, conn_tmp) {
 		if (!conn->conn.closed)
 			continue;
@@ -487,8 +512,10 @@ bool tracker_has_socket(const struct tracker *tracker, uint64_t cookie)
 
 int tracker_heal_close(struct tracker *tracker, uint64_t cookie, uint64_t now_ns)
 {
+	struct tracker_heal_close input = { .cookie = cookie, .now_ns = now_ns };
 	struct conn_entry *entry = conn_find(tracker, cookie);
 
+	journal(tracker, TRACKER_IN_HEAL_CLOSE, &input, sizeof(input));
 	if (!listener_remove(tracker, cookie)) {
 		tracker->stats.corrections++;
 		return 0;
@@ -502,6 +529,22 @@ int tracker_heal_close(struct tracker *tracker, uint64_t cookie, uint64_t now_ns
 
 void tracker_heal_open(struct tracker *tracker, const struct ct_event *seeded)
 {
+	journal(tracker, TRACKER_IN_HEAL_OPEN, seeded, sizeof(*seeded));
 	tracker->stats.corrections++;
-	tracker_apply(tracker, seeded);
+	apply(tracker, seeded);
+}
+
+void tracker_give_detail(struct tracker *tracker, const struct proc_key *key,
+			 const struct proc_detail *detail)
+{
+	struct tracker_detail input = { .key = *key, .detail = *detail };
+	struct proc_entry *entry;
+
+	journal(tracker, TRACKER_IN_DETAIL, &input, sizeof(input));
+	HASH_FIND(hh, tracker->procs, key, sizeof(*key), entry);
+	if (!entry)
+		return;
+	if (!entry->proc.detail && !(entry->proc.detail = malloc(sizeof(*detail))))
+		return; /* shown without details; tried again next frame */
+	*entry->proc.detail = *detail;
 }

@@ -147,4 +147,39 @@ bool tracker_has_socket(const struct tracker *tracker, uint64_t cookie);
 int tracker_heal_close(struct tracker *tracker, uint64_t cookie, uint64_t now_ns);
 void tracker_heal_open(struct tracker *tracker, const struct ct_event *seeded);
 
+/* Gives the process @key (if the tracker has it) a copy of @detail: what resolve.c read. */
+void tracker_give_detail(struct tracker *tracker, const struct proc_key *key,
+			 const struct proc_detail *detail);
+
+/*
+ * Every input that changes the tracker, in the order it came. A journal sees each one: that is
+ * what a recording keeps, and replaying them in order through the same calls rebuilds the same
+ * state.
+ */
+enum tracker_input {
+	TRACKER_IN_EVENT = 1, /* tracker_apply(): struct ct_event */
+	TRACKER_IN_INVALID, /* tracker_count_invalid(): nothing */
+	TRACKER_IN_HEAL_CLOSE, /* tracker_heal_close(): struct tracker_heal_close */
+	TRACKER_IN_HEAL_OPEN, /* tracker_heal_open(): struct ct_event */
+	TRACKER_IN_DETAIL, /* tracker_give_detail(): struct tracker_detail */
+	TRACKER_IN_END_FRAME, /* tracker_end_frame(): nothing */
+	TRACKER_IN_MAX,
+};
+
+struct tracker_heal_close {
+	uint64_t cookie;
+	uint64_t now_ns;
+};
+
+struct tracker_detail {
+	struct proc_key key;
+	struct proc_detail detail;
+};
+
+typedef void (*tracker_journal_fn)(void *ctx, enum tracker_input input, const void *data,
+				   size_t size);
+
+/* @journal (NULL: none) is called with every input before it is applied. */
+void tracker_set_journal(struct tracker *tracker, tracker_journal_fn journal, void *ctx);
+
 #endif /* CONNTOP_TRACKER_H */

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The live source: the BPF programs feeding the tracker, the sock_diag pass that seeds what was
+ * open before start, and the healing passes that mend what the stream lost.
+ */
+#ifndef CONNTOP_LIVE_H
+#define CONNTOP_LIVE_H
+
+#include <stddef.h>
+
+#include "loop.h"
+#include "seed.h"
+#include "source.h"
+#include "tracker.h"
+
+struct live_opts {
+	size_t ringbuf_size;
+	double heal_s; /* seconds between healing passes; 0 never */
+	const char *root; /* every reader takes a root path: "" for this system */
+};
+
+struct live;
+
+/*
+ * Loads and attaches the programs, seeds @tracker, and watches the ring and the healing timer in
+ * @loop. 0, or -errno with the cause logged in one line.
+ */
+int live__open(struct live **out, const struct live_opts *opts, struct tracker *tracker,
+	       struct loop *loop);
+void live__close(struct live *live);
+
+/* Hands every record waiting to the tracker. 0, or -errno (logged). */
+int live_drain(struct live *live);
+
+/* What the source counts about itself, and the last sock_diag pass. */
+void live_stats(const struct live *live, struct source_stats *source, struct seed_stats *seed);
+
+#endif /* CONNTOP_LIVE_H */
