@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* conntop: htop for TCP connections. main is the list of steps; the work is in app.c. */
-#include <locale.h>
 #include <stdio.h>
 
 #include "app.h"
+#include "curses.h"
 #include "log.h"
 #include "options.h"
 
@@ -11,7 +11,7 @@ int main(int argc, char **argv)
 {
 	struct options opts;
 
-	setlocale(LC_ALL, ""); /* UTF-8 names on a UTF-8 terminal */
+	ui_set_locale();
 	switch (options_parse(&opts, argc, argv, stdout, stderr)) {
 	case OPTIONS_EXIT:
 		return 0;

@@ -4,6 +4,8 @@
 #define NCURSES_WIDECHAR 1
 #include <ncursesw/curses.h>
 #include <ncursesw/term.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +19,19 @@
 struct ui {
 	SCREEN *screen;
 	bool color;
+	bool utf8; /* the terminal's locale can show more than ASCII */
 };
+
+/* Whether the user's locale is UTF-8: what the terminal can show. */
+static bool terminal_utf8;
+
+void ui_set_locale(void)
+{
+	setlocale(LC_ALL, "");
+	terminal_utf8 = !strcmp(nl_langinfo(CODESET), "UTF-8");
+	if (!terminal_utf8)
+		setlocale(LC_CTYPE, "C.UTF-8"); /* decoding and widths; output stays ASCII */
+}
 
 /* For the crash handler, which may use only async-signal-safe calls: computed at start. */
 static struct termios saved_termios;
@@ -100,7 +114,8 @@ static attr_t role_attr(const struct ui *ui, enum role role)
 	static const attr_t bold = 1u << ROLE_ALERT | 1u << ROLE_VALUE | 1u << ROLE_FILTER;
 
 	if (ui->color)
-		return COLOR_PAIR(role + 1) | (bold & (1u << role) ? A_BOLD : 0);
+		return COLOR_PAIR(role + 1) | (bold & (1u << role) ? A_BOLD : 0) |
+		       (role == ROLE_CLOSED ? A_DIM : 0); /* a closed row fades */
 	return mono[role];
 }
 
@@ -155,6 +170,7 @@ struct ui *ui__open(void)
 	set_escdelay(25); /* Esc is a key here (clear filters, go back), not only a prefix */
 	nodelay(stdscr, TRUE);
 	setup_colors(ui);
+	ui->utf8 = terminal_utf8;
 	log_hold();
 	return ui;
 }
@@ -184,6 +200,30 @@ void ui_resize(struct ui *ui)
 		resizeterm(ws.ws_row, ws.ws_col);
 }
 
+/*
+ * Outside a UTF-8 locale the view's few drawing characters become ASCII (as htop does); anything
+ * else beyond ASCII cannot be shown and reads as "?".
+ */
+static wchar_t shown_char(const struct ui *ui, wchar_t ch)
+{
+	if (ui->utf8 || ch < 0x80)
+		return ch;
+	switch (ch) {
+	case L'▲':
+		return L'^';
+	case L'▼':
+		return L'v';
+	case L'├':
+		return L'|';
+	case L'└':
+		return L'`';
+	case L'─':
+		return L'-';
+	default:
+		return L'?';
+	}
+}
+
 void ui_paint(struct ui *ui, const struct grid *grid)
 {
 	int row, col;
@@ -192,12 +232,14 @@ void ui_paint(struct ui *ui, const struct grid *grid)
 	for (row = 0; row < grid->rows && row < LINES; row++) {
 		for (col = 0; col < grid->cols && col < COLS; col++) {
 			const struct cell *cell = &grid->cells[row * grid->cols + col];
-			wchar_t text[2] = { cell->ch, L'\0' };
+			wchar_t text[2] = { shown_char(ui, cell->ch), L'\0' };
+			attr_t attr = role_attr(ui, cell->role);
 			cchar_t cc;
 
 			if (!cell->ch) /* right half of a wide character */
 				continue;
-			setcchar(&cc, text, role_attr(ui, cell->role), 0, NULL);
+			/* The pair goes in its own argument: setcchar() ignores it in @attr. */
+			setcchar(&cc, text, attr & ~A_COLOR, (short)PAIR_NUMBER(attr), NULL);
 			mvadd_wch(row, col, &cc);
 		}
 	}

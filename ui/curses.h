@@ -9,6 +9,13 @@
 
 struct ui;
 
+/*
+ * Takes the user's locale, so a UTF-8 terminal shows UTF-8 names. Text inside conntop is UTF-8
+ * whatever the terminal's locale: outside a UTF-8 locale it is still read as UTF-8, and only what
+ * reaches the terminal is cut down to ASCII.
+ */
+void ui_set_locale(void);
+
 /* Whether stdin and stdout are a terminal the screen can use; logs why not. */
 bool ui_terminal_usable(void);
 
