@@ -2,7 +2,7 @@
 /*
  * tcpfixture: makes TCP connections with known endpoints for conntop's integration tests.
  *
- * usage: tcpfixture MODE ADDR PORT [N] [-c N] [-j PARALLEL] [-t SECONDS]
+ * usage: tcpfixture MODE ADDR PORT [N] [-c N] [-j PARALLEL] [-t SECONDS] [-N NAME]
  *
  *   serve ADDR PORT [-c N]     listen, print "listening", accept up to N connections (default 1),
  *                              printing "accepted <peer>" for each and "closed <peer>" when a
@@ -28,6 +28,9 @@
  * 0. Inherited fds other than 0-2 are closed at start.
  * -t SECONDS is a hard timeout (default 30) for every mode: when it expires, tcpfixture prints a
  * message on stderr, kills and reaps its burst children and exits 3.
+ * -N NAME sets the process's name (its comm, what ps and conntop show; the kernel keeps the first
+ * 15 bytes) with prctl(PR_SET_NAME) as soon as the arguments are read, before anything else;
+ * burst's children inherit it. A test can so give it a hostile name, e.g. $'\e[31mevil'.
  * Exit status: 0 success, 1 error (message on stderr), 2 usage error, 3 timeout.
  */
 #ifndef _GNU_SOURCE
@@ -60,7 +63,7 @@
 #define MAX_PARALLEL	1024UL
 
 static const char usage_text[] =
-	"usage: tcpfixture MODE ADDR PORT [N] [-c N] [-j PARALLEL] [-t SECONDS]\n"
+	"usage: tcpfixture MODE ADDR PORT [N] [-c N] [-j PARALLEL] [-t SECONDS] [-N NAME]\n"
 	"  serve ADDR PORT [-c N]    listen, print \"listening\"; accept up to N connections\n"
 	"                            (default 1), print \"accepted <peer>\" for each and\n"
 	"                            \"closed <peer>\" when one closes; hold until stop\n"
@@ -71,6 +74,7 @@ static const char usage_text[] =
 	"  burst ADDR PORT N [-j P]  connect() and close() N times, split over P processes\n"
 	"                            (default 1); a failed connect() exits 1; print \"done N\"\n"
 	"  -t SECONDS                hard timeout (default 30): exit 3 when it expires\n"
+	"  -N NAME                   set the process name (comm, 15 bytes kept) first\n"
 	"Every mode first prints \"pid=<pid>\". ADDR is numeric IPv4 or IPv6; endpoints print\n"
 	"as 127.0.0.1:port or [::1]:port. Stop is stdin EOF (/dev/null stops at once),\n"
 	"SIGTERM or SIGINT; then everything is closed and the exit status is 0.\n"
@@ -95,6 +99,7 @@ struct opts {
 	unsigned long accepts; /* -c */
 	unsigned long parallel; /* -j */
 	unsigned long timeout; /* -t */
+	const char *name; /* -N, or NULL */
 };
 
 struct target {
@@ -313,7 +318,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			finish(0);
 		}
 		opt = arg[1];
-		if (opt != 'c' && opt != 'j' && opt != 't')
+		if (opt != 'c' && opt != 'j' && opt != 't' && opt != 'N')
 			usage_error("unknown option '%s'", arg);
 		val = arg[2] ? arg + 2 : i + 1 < argc ? argv[++i] : NULL;
 		if (!val)
@@ -324,6 +329,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		} else if (opt == 'j') {
 			o->parallel = parse_num(val, 1, MAX_PARALLEL, "-j parallelism");
 			have_j = true;
+		} else if (opt == 'N') {
+			o->name = val;
 		} else {
 			o->timeout = parse_num(val, 1, MAX_TIMEOUT, "-t timeout");
 		}
@@ -739,6 +746,8 @@ int main(int argc, char **argv)
 	struct target t;
 
 	parse_args(argc, argv, &o);
+	if (o.name && prctl(PR_SET_NAME, o.name))
+		fail(errno, "prctl PR_SET_NAME");
 	parse_target(o.addr, o.port, &t);
 	setup_process(&o);
 	out("pid=%d", (int)getpid());
