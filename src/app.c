@@ -446,6 +446,7 @@ int app_run(const struct options *opts)
 	struct app app = { .opts = opts, .signal_fd = -1, .timer_fd = -1, .heal_fd = -1 };
 	int err;
 
+	ui_set_locale(); /* UTF-8 names on a UTF-8 terminal, and in exports */
 	err = setup(&app);
 	if (!err)
 		err = frame(&app); /* the first frame at once, like top; it also says "attached" */

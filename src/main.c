@@ -3,7 +3,6 @@
 #include <stdio.h>
 
 #include "app.h"
-#include "curses.h"
 #include "log.h"
 #include "options.h"
 
@@ -11,7 +10,6 @@ int main(int argc, char **argv)
 {
 	struct options opts;
 
-	ui_set_locale();
 	switch (options_parse(&opts, argc, argv, stdout, stderr)) {
 	case OPTIONS_EXIT:
 		return 0;
