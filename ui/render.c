@@ -363,6 +363,7 @@ static void detail_lines(const struct snapshot *snap, const struct view_state *v
 
 static const char *const help_keys[][2] = {
 	{ "Tab 1 2 3", "Nodes, Connections, Topology (shift-Tab goes back)" },
+	{ "t F5", "the Topology tree" },
 	{ "g", "group the Nodes view by container, by netns, or not" },
 	{ "Up Down PgUp PgDn", "move the selection; Home and End jump" },
 	{ "Enter", "details of the selected node; a group shows its processes" },
@@ -372,7 +373,7 @@ static const char *const help_keys[][2] = {
 	{ "/ \\ F3 F4", "search names, commands and addresses as you type" },
 	{ "F Esc", "clear every filter" },
 	{ "s F6", "choose the sort column; < and > move it, I inverts" },
-	{ "Space", "pause the screen; counting goes on" },
+	{ "Space Z", "pause the screen; counting goes on" },
 	{ "d", "refresh interval in seconds" },
 	{ "e", "export what is shown to a file" },
 	{ "h ? F1", "this help" },

@@ -613,7 +613,8 @@ static enum view_reaction apply_main(struct view_state *view, int key, const str
 	case '2':
 	case '3':
 		return switch_mode(view, (enum view_mode)(key - '1'), snap, screen_rows);
-	case UI_KEY_F5: /* htop's tree key */
+	case UI_KEY_F5: /* htop's tree keys */
+	case 't':
 		return switch_mode(view, MODE_TOPOLOGY, snap, screen_rows);
 	case 'g':
 		view->group = (view->group + 1) % GROUP_COUNT;
@@ -659,6 +660,7 @@ static enum view_reaction apply_main(struct view_state *view, int key, const str
 	case 'I':
 		return change_sort(view, key, snap, screen_rows);
 	case ' ':
+	case 'Z': /* htop's */
 		view->paused = !view->paused;
 		return VIEW_PAUSE | VIEW_REDRAW;
 	case 'd':
