@@ -2,6 +2,7 @@
 /* The batch text frame, byte for byte, for snapshots built in code. */
 #include "test_util.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -106,12 +107,95 @@ static void write_error_is_reported(void **state)
 	tracker__free(t);
 }
 
+static void format_names(void **state)
+{
+	enum export_format fmt = EXPORT_DOT;
+
+	(void)state;
+	assert_int_equal(export_format_parse("text", &fmt), 0);
+	assert_int_equal(fmt, EXPORT_TEXT);
+	assert_int_equal(export_format_parse("json", &fmt), 0);
+	assert_int_equal(fmt, EXPORT_JSON);
+	assert_int_equal(export_format_parse("dot", &fmt), 0);
+	assert_int_equal(fmt, EXPORT_DOT);
+	assert_int_equal(export_format_parse("JSON", &fmt), 0);
+	assert_int_equal(fmt, EXPORT_JSON);
+	fmt = EXPORT_DOT;
+	assert_int_equal(export_format_parse("", &fmt), -EINVAL);
+	assert_int_equal(export_format_parse("jsonl", &fmt), -EINVAL);
+	assert_int_equal(export_format_parse("gv", &fmt), -EINVAL);
+	assert_int_equal(export_format_parse(" json", &fmt), -EINVAL);
+	assert_int_equal(export_format_parse(NULL, &fmt), -EINVAL);
+	assert_int_equal(fmt, EXPORT_DOT); /* untouched on error */
+}
+
+static void format_of_path(void **state)
+{
+	(void)state;
+	assert_int_equal(export_format_of_path("now.json"), EXPORT_JSON);
+	assert_int_equal(export_format_of_path("/tmp/a.b/now.JSON"), EXPORT_JSON);
+	assert_int_equal(export_format_of_path("now.dot"), EXPORT_DOT);
+	assert_int_equal(export_format_of_path("now.Dot"), EXPORT_DOT);
+	assert_int_equal(export_format_of_path("graph.gv"), EXPORT_DOT);
+	assert_int_equal(export_format_of_path("graph.GV"), EXPORT_DOT);
+	assert_int_equal(export_format_of_path("now.txt"), EXPORT_TEXT);
+	assert_int_equal(export_format_of_path("now"), EXPORT_TEXT);
+	assert_int_equal(export_format_of_path("now.json.txt"), EXPORT_TEXT);
+	assert_int_equal(export_format_of_path("now.txt.json"), EXPORT_JSON);
+	assert_int_equal(export_format_of_path("now.jsonl"), EXPORT_TEXT);
+	assert_int_equal(export_format_of_path("now."), EXPORT_TEXT);
+	assert_int_equal(export_format_of_path("dir.json/now"), EXPORT_TEXT);
+	assert_int_equal(export_format_of_path("dir.dot/"), EXPORT_TEXT);
+	assert_int_equal(export_format_of_path(".json"), EXPORT_TEXT); /* a hidden file's name */
+	assert_int_equal(export_format_of_path("dir/.dot"), EXPORT_TEXT);
+	assert_int_equal(export_format_of_path(".conntop.json"), EXPORT_JSON);
+	assert_int_equal(export_format_of_path("-"), EXPORT_TEXT);
+	assert_int_equal(export_format_of_path(""), EXPORT_TEXT);
+	assert_int_equal(export_format_of_path(NULL), EXPORT_TEXT);
+}
+
+/* export_write() gives what the writer of its format gives, byte for byte. */
+static void write_dispatches(void **state)
+{
+	int (*const writers[])(FILE *, const struct snapshot *) = { export_text, export_json,
+								    export_dot };
+	struct tracker *t = tracker__new(NULL);
+	struct snapshot *snap;
+	struct ct_event e;
+	int fmt;
+
+	(void)state;
+	e = test_event_addr(CT_EV_CONNECT, 2, 400, "curl", "::1", 51000, "::1", 80);
+	tracker_apply(t, &e);
+	snap = snapshot_take(&(struct snapshot_input){ .tracker = t, .now_ns = 100 * SEC_NS });
+	for (fmt = EXPORT_TEXT; fmt <= EXPORT_DOT; fmt++) {
+		char *want = NULL, *got = NULL;
+		size_t want_size = 0, got_size = 0;
+		FILE *a = open_memstream(&want, &want_size), *b = open_memstream(&got, &got_size);
+
+		assert_int_equal(writers[fmt](a, snap), 0);
+		assert_int_equal(export_write(b, snap, fmt), 0);
+		fclose(a);
+		fclose(b);
+		assert_true(got_size > 0);
+		assert_string_equal(got, want);
+		free(want);
+		free(got);
+	}
+	assert_int_equal(export_write(stdout, snap, (enum export_format)42), -EINVAL);
+	snapshot__free(snap);
+	tracker__free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(empty_frame),
 		cmocka_unit_test(rows_nodes_edges_and_rollups),
 		cmocka_unit_test(write_error_is_reported),
+		cmocka_unit_test(format_names),
+		cmocka_unit_test(format_of_path),
+		cmocka_unit_test(write_dispatches),
 	};
 
 	setenv("TZ", "UTC", 1);
