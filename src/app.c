@@ -2,27 +2,28 @@
 #include "app.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "bpf_loader.h"
 #include "curses.h"
-#include "events.h"
 #include "export.h"
 #include "filter.h"
 #include "keys.h"
+#include "live.h"
 #include "log.h"
 #include "loop.h"
 #include "outfile.h"
+#include "recording.h"
 #include "resolve.h"
-#include "seed.h"
 #include "snapshot.h"
 #include "topology.h"
 #include "tracker.h"
@@ -36,27 +37,22 @@ struct app {
 	struct tracker *tracker;
 	struct topology *topology;
 	struct resolver *resolver;
-	struct seed_stats seed;
-	struct bpf_source *source;
+	struct live *live; /* frames from the kernel, or */
+	struct replay *replay; /* from a recording */
+	struct recorder *recorder; /* --record */
+	struct recording_header header; /* host, kernel and source, recorded or replayed */
+	struct recorded_frame next; /* replay: the frame due when the timer fires */
+	bool replay_done;
 	struct loop *loop;
 	struct ui *ui; /* NULL in batch mode */
 	struct grid *grid;
-	struct view_state view; /* its filter serves the batch frames too */
+	struct view_state view; /* its filter serves the batch frames and exports too */
 	struct snapshot *latest; /* the newest frame */
 	struct snapshot *shown; /* the frame on screen: the newest, unless paused */
-	struct utsname uts; /* host and kernel, for the header */
 	long frames;
 	int signal_fd;
 	int timer_fd;
-	int heal_fd; /* -1 when healing is off */
 };
-
-static int on_record(void *ctx, const void *data, size_t size)
-{
-	struct app *app = ctx;
-
-	return events_apply(app->tracker, data, size);
-}
 
 static uint64_t monotonic_ns(void)
 {
@@ -66,77 +62,18 @@ static uint64_t monotonic_ns(void)
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-/* Fires every @seconds from now; -errno on failure. */
-static int set_timer(int fd, double seconds)
+/* Fires every @seconds from now, or once after @seconds when not @repeat; -errno on failure. */
+static int set_timer(int fd, double seconds, bool repeat)
 {
-	struct itimerspec spec;
+	struct itimerspec spec = { 0 };
 
-	spec.it_interval.tv_sec = (time_t)seconds;
-	spec.it_interval.tv_nsec = (long)((seconds - (double)(time_t)seconds) * 1e9);
-	spec.it_value = spec.it_interval;
+	spec.it_value.tv_sec = (time_t)seconds;
+	spec.it_value.tv_nsec = (long)((seconds - (double)(time_t)seconds) * 1e9);
+	if (!spec.it_value.tv_sec && !spec.it_value.tv_nsec)
+		spec.it_value.tv_nsec = 1; /* 0 would disarm it */
+	if (repeat)
+		spec.it_interval = spec.it_value;
 	return timerfd_settime(fd, 0, &spec, NULL) ? -errno : 0;
-}
-
-/* A timer every @seconds; -errno on failure. */
-static int open_timer_fd(double seconds)
-{
-	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK), err;
-
-	if (fd < 0)
-		return -errno;
-	err = set_timer(fd, seconds);
-	if (err) {
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
-static int drain(struct app *app)
-{
-	int n = bpf_source__drain(app->source);
-
-	if (n < 0)
-		log_error("failed to read the ring buffer: %s", strerror(-n));
-	return n < 0 ? n : 0;
-}
-
-/*
- * One pass over the kernel's socket tables. @initial seeds what was open before we looked; later
- * passes heal. The ring is drained between the dump and the comparison (see seed.h).
- */
-static int seed_pass(struct app *app, bool initial)
-{
-	struct seed_scan scan;
-	int err = seed_scan_run(&scan, PROC_ROOT, monotonic_ns());
-
-	if (err) {
-		log_warn("failed to list the TCP sockets of the namespaces: %s; connections opened "
-			 "before start show only when they close",
-			 strerror(-err));
-		seed_scan_release(&scan);
-		return 0; /* the live trace still works */
-	}
-	err = drain(app);
-	if (!err) {
-		if (initial)
-			seed_apply_initial(app->tracker, &scan, PROC_ROOT);
-		else
-			seed_apply_heal(app->tracker, &scan, PROC_ROOT);
-		seed_count(&app->seed, &scan);
-	}
-	seed_scan_release(&scan);
-	return err;
-}
-
-static int on_heal(void *ctx)
-{
-	struct app *app = ctx;
-	uint64_t expirations;
-
-	if (read(app->heal_fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
-		return -errno;
-	return seed_pass(app, false);
 }
 
 static int redraw(struct app *app)
@@ -164,9 +101,44 @@ static void set_shown(struct app *app, struct snapshot *snap)
 	app->shown = snap;
 }
 
-/* A batch frame: what the filter keeps, as text on stdout. */
+/* The format of -o FILE: --format, else the file's extension. */
+static enum export_format output_format(const struct app *app)
+{
+	if (app->opts->format >= 0)
+		return (enum export_format)app->opts->format;
+	return export_format_of_path(app->opts->output);
+}
+
+static int fill_output(FILE *out, const void *ctx)
+{
+	const struct app *app = ctx;
+	struct snapshot *snap = snapshot_filtered(app->latest, &app->view.filter);
+	int err;
+
+	if (!snap)
+		return -ENOMEM;
+	err = export_write(out, snap, output_format(app));
+	snapshot__free(snap);
+	return err;
+}
+
+/* -o FILE: the newest frame, filtered, replacing the file whole. */
+static int write_output(struct app *app)
+{
+	int err;
+
+	if (!app->opts->output || !app->latest)
+		return 0;
+	err = outfile_write(app->opts->output, fill_output, app);
+	if (err)
+		log_error("failed to write %s: %s", app->opts->output, strerror(-err));
+	return err;
+}
+
+/* A batch frame on stdout: what the filter keeps, as text, or as one line of JSON. */
 static int print_frame(struct app *app)
 {
+	enum export_format format = app->opts->format == EXPORT_JSON ? EXPORT_JSON : EXPORT_TEXT;
 	struct snapshot *snap = snapshot_filtered(app->latest, &app->view.filter);
 	int err;
 
@@ -174,7 +146,9 @@ static int print_frame(struct app *app)
 		log_error("failed to filter a frame: out of memory");
 		return -ENOMEM;
 	}
-	err = export_text(stdout, snap);
+	err = export_write(stdout, snap, format);
+	if (!err && fflush(stdout))
+		err = -errno;
 	snapshot__free(snap);
 	if (err == -EPIPE) { /* the reader went away, as with `conntop -b | head` */
 		loop_quit(app->loop, 0);
@@ -198,46 +172,135 @@ static int show(struct app *app, struct snapshot *snap)
 	return redraw(app);
 }
 
-static int frame(struct app *app)
+/* A frame from what the tracker has now: edges folded, snapshot taken and shown, frame ended. */
+static int publish(struct app *app, const struct recorded_frame *frame)
 {
-	struct source_stats stats;
 	struct snapshot_input in = {
 		.tracker = app->tracker,
 		.topology = app->topology,
 		.resolver = app->resolver,
-		.source = &stats,
-		.seed = &app->seed,
+		.source = &frame->source,
+		.seed = &frame->seed,
 		.prev = app->latest,
-		.host = app->uts.nodename,
-		.kernel = app->uts.release,
-		.source_name = "eBPF, ring buffer",
-		.source_kind = "ebpf",
+		.host = app->header.host,
+		.kernel = app->header.kernel,
+		.source_name = app->header.source_name,
+		.source_kind = app->header.source_kind,
+		.now_ns = frame->now_ns,
+		.wall = { .tv_sec = frame->wall_sec, .tv_nsec = frame->wall_nsec },
 	};
 	struct snapshot *snap;
 	int err;
 
-	if ((err = drain(app)))
-		return err;
-	bpf_source__read_stats(app->source, &stats);
-	resolver_update(app->resolver, app->tracker);
 	if (topology_update(app->topology, app->tracker)) {
 		log_error("failed to fold the connections into edges: out of memory");
 		return -ENOMEM;
 	}
-	in.now_ns = monotonic_ns();
-	clock_gettime(CLOCK_REALTIME, &in.wall);
 	snap = snapshot_take(&in);
 	if (!snap) {
 		log_error("failed to take a snapshot: out of memory");
 		return -ENOMEM;
 	}
 	err = show(app, snap);
+	if (!err && app->opts->every)
+		err = write_output(app);
 	if (err)
 		return err;
 	tracker_end_frame(app->tracker);
 	if (app->opts->iterations && ++app->frames >= app->opts->iterations)
 		loop_quit(app->loop, 0);
 	return 0;
+}
+
+/* What a recording needs to make the same frame again: the netns names, then the frame. */
+static int record_frame(struct app *app, const struct recorded_frame *frame)
+{
+	const struct netns_name *names;
+	size_t n;
+	int err;
+
+	names = resolver_netns_names(app->resolver, &n);
+	recorder_write(app->recorder, REC_NETNS_NAMES, names, n * sizeof(*names));
+	recorder_write(app->recorder, REC_FRAME, frame, sizeof(*frame));
+	err = recorder_flush(app->recorder);
+	if (err)
+		log_error("failed to write the recording %s: %s", app->opts->record,
+			  strerror(-err));
+	return err;
+}
+
+static int live_frame(struct app *app)
+{
+	struct recorded_frame frame = { 0 };
+	struct timespec wall;
+	int err = live_drain(app->live);
+
+	if (err)
+		return err;
+	live_stats(app->live, &frame.source, &frame.seed);
+	resolver_update(app->resolver, app->tracker);
+	frame.now_ns = monotonic_ns();
+	clock_gettime(CLOCK_REALTIME, &wall);
+	frame.wall_sec = wall.tv_sec;
+	frame.wall_nsec = wall.tv_nsec;
+	if (app->recorder && (err = record_frame(app, &frame)))
+		return err;
+	return publish(app, &frame);
+}
+
+/*
+ * Reads the recording up to its next frame and sets the timer for when it is due: as recorded,
+ * scaled by --replay-speed. At the end, or at a bad record, what was read is shown and kept.
+ */
+static int replay_ahead(struct app *app)
+{
+	struct recorded_frame shown = app->next;
+	int ret = replay_next_frame(app->replay, app->tracker, app->resolver, &app->next);
+	double speed = app->opts->replay_speed, wait = 0;
+
+	if (ret > 0) {
+		if (speed > 0 && app->frames && app->next.now_ns > shown.now_ns)
+			wait = (double)(app->next.now_ns - shown.now_ns) / 1e9 / speed;
+		return set_timer(app->timer_fd, wait, false);
+	}
+	app->replay_done = true;
+	if (ret == 0) {
+		if (!app->ui) {
+			loop_quit(app->loop, 0);
+			return 0;
+		}
+		view_message(&app->view, "End of the recording: q quits.");
+		return redraw(app);
+	}
+	log_error("%s: %s; what came before is shown", app->opts->replay,
+		  replay_error(app->replay));
+	if (app->frames) {
+		app->next =
+			shown; /* the state up to the bad record, at the last good frame's time */
+		if (publish(app, &app->next))
+			return -EIO;
+	}
+	if (app->ui) {
+		view_message(&app->view, "The recording is damaged here: q quits.");
+		return redraw(app);
+	}
+	loop_quit(app->loop, -EBADMSG);
+	return 0;
+}
+
+static int replay_frame(struct app *app)
+{
+	int err;
+
+	if (app->replay_done || app->view.paused)
+		return 0; /* a paused replay waits; the timer fires again when unpaused */
+	err = publish(app, &app->next);
+	return err ? err : replay_ahead(app);
+}
+
+static int frame(struct app *app)
+{
+	return app->replay ? replay_frame(app) : live_frame(app);
 }
 
 static int on_timer(void *ctx)
@@ -248,11 +311,6 @@ static int on_timer(void *ctx)
 	if (read(app->timer_fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
 		return -errno;
 	return frame(app);
-}
-
-static int on_ring(void *ctx)
-{
-	return drain(ctx);
 }
 
 static int on_signal(void *ctx)
@@ -273,9 +331,16 @@ static int on_signal(void *ctx)
 	return 0;
 }
 
-static int fill_export(FILE *out, const void *snap)
+struct export_job {
+	const struct snapshot *snap;
+	enum export_format format;
+};
+
+static int fill_job(FILE *out, const void *ctx)
 {
-	return export_text(out, snap);
+	const struct export_job *job = ctx;
+
+	return export_write(out, job->snap, job->format);
 }
 
 /* The `e` key: what is on screen, filtered as it is, written whole or not at all. */
@@ -284,7 +349,8 @@ static void export_shown(struct app *app)
 	struct snapshot *snap = snapshot_filtered(app->shown, &app->view.filter);
 	const char *path = app->view.export_path;
 	char text[VIEW_INPUT_LEN + 128];
-	int err = snap ? outfile_write(path, fill_export, snap) : -ENOMEM;
+	struct export_job job = { snap, export_format_of_path(path) };
+	int err = snap ? outfile_write(path, fill_job, &job) : -ENOMEM;
 
 	if (err)
 		snprintf(text, sizeof(text), "Export failed: %.200s: %s", path, strerror(-err));
@@ -301,11 +367,13 @@ static int react(struct app *app, enum view_reaction reaction)
 {
 	int err;
 
-	if (reaction & VIEW_INTERVAL) {
-		err = set_timer(app->timer_fd, app->view.interval_s);
+	if ((reaction & VIEW_INTERVAL) && !app->replay) { /* a replay keeps its recorded pace */
+		err = set_timer(app->timer_fd, app->view.interval_s, true);
 		if (err)
 			view_message(&app->view, "failed to change the refresh interval");
 	}
+	if ((reaction & VIEW_PAUSE) && !app->view.paused && app->replay && !app->replay_done)
+		set_timer(app->timer_fd, 0, false); /* the paused replay goes on at once */
 	if (reaction & VIEW_EXPORT)
 		export_shown(app);
 	if ((reaction & VIEW_PAUSE) && !app->view.paused && app->shown != app->latest)
@@ -357,24 +425,96 @@ static int open_signal_fd(void)
 	return signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
+/* -o FILE is checked before anything starts: a typo must not cost a whole run. */
+static int check_output(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[4096];
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path + 1) : 1, slash ? path : ".");
+	if (!stat(path, &st) && S_ISDIR(st.st_mode)) {
+		log_error("cannot write %s: it is a directory", path);
+		return -EISDIR;
+	}
+	if (access(dir, W_OK | X_OK)) {
+		log_error("cannot write %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static int open_replay(struct app *app)
+{
+	char why[256];
+	int err = replay__open(&app->replay, app->opts->replay, &app->header, why, sizeof(why));
+
+	if (err) {
+		log_error("cannot replay %s: %s", app->opts->replay, why);
+		return err;
+	}
+	/* The header says what it is: "replay of eBPF, ring buffer" */
+	memmove(app->header.source_name + 10, app->header.source_name,
+		sizeof(app->header.source_name) - 10);
+	memcpy(app->header.source_name, "replay of ", 10);
+	app->header.source_name[sizeof(app->header.source_name) - 1] = '\0';
+	err = replay_next_frame(app->replay, app->tracker, app->resolver, &app->next);
+	if (err <= 0) {
+		log_error("cannot replay %s: %s", app->opts->replay,
+			  err ? replay_error(app->replay) : "it has no frame");
+		return err ? err : -ENODATA;
+	}
+	return 0;
+}
+
+static int open_live(struct app *app)
+{
+	struct live_opts live_opts = {
+		.ringbuf_size = app->opts->ringbuf_size,
+		.heal_s = app->opts->heal_s,
+		.root = PROC_ROOT,
+	};
+	struct utsname uts;
+	struct timespec wall;
+	int err;
+
+	uname(&uts);
+	snprintf(app->header.host, sizeof(app->header.host), "%s", uts.nodename);
+	snprintf(app->header.kernel, sizeof(app->header.kernel), "%s", uts.release);
+	snprintf(app->header.source_kind, sizeof(app->header.source_kind), "ebpf");
+	snprintf(app->header.source_name, sizeof(app->header.source_name), "eBPF, ring buffer");
+	snprintf(app->header.conntop_version, sizeof(app->header.conntop_version), "%s",
+		 CONNTOP_VERSION);
+	if (app->opts->record) {
+		app->header.started_ns = monotonic_ns();
+		clock_gettime(CLOCK_REALTIME, &wall);
+		app->header.boot_offset_ns = (int64_t)(wall.tv_sec * 1000000000ll + wall.tv_nsec) -
+					     (int64_t)app->header.started_ns;
+		err = recorder__open(&app->recorder, app->opts->record, &app->header);
+		if (err) {
+			log_error("cannot record to %s: %s", app->opts->record, strerror(-err));
+			return err;
+		}
+		tracker_set_journal(app->tracker, recorder_journal, app->recorder);
+	}
+	return live__open(&app->live, &live_opts, app->tracker, app->loop);
+}
+
 static int setup(struct app *app)
 {
-	struct bpf_source_opts bpf_opts = {
-		.ringbuf_size = app->opts->ringbuf_size,
-		.pending_max = BPF_DEFAULT_PENDING_MAX,
-	};
 	struct snapshot_filter filter;
 	int err;
 
 	if (!app->opts->batch && !ui_terminal_usable())
 		return -ENOTTY; /* before loading anything into the kernel */
+	if (app->opts->output && (err = check_output(app->opts->output)))
+		return err;
 	filter_init(&filter);
 	filter.port = app->opts->port;
 	filter.pid = (uint32_t)app->opts->pid;
 	if (app->opts->container)
 		snprintf(filter.container, sizeof(filter.container), "%s", app->opts->container);
 	view_init(&app->view, &filter, app->opts->delay_s);
-	uname(&app->uts);
 	app->tracker = tracker__new(NULL);
 	app->topology = topology__new(MAX_EDGES);
 	app->resolver = resolver__new(PROC_ROOT);
@@ -384,30 +524,17 @@ static int setup(struct app *app)
 		return -ENOMEM;
 	}
 	app->signal_fd = open_signal_fd();
-	app->timer_fd = open_timer_fd(app->opts->delay_s);
-	if (app->signal_fd < 0 || app->timer_fd < 0) {
+	app->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (app->signal_fd < 0 || app->timer_fd < 0 ||
+	    (!app->opts->replay && set_timer(app->timer_fd, app->opts->delay_s, true))) {
 		log_error("failed to set up signals and the timer: %s", strerror(errno));
 		return -errno;
 	}
-	err = bpf_source__open(&app->source, &bpf_opts, on_record, app);
+	err = app->opts->replay ? open_replay(app) : open_live(app);
 	if (err)
 		return err;
-	/* After attaching, never before: what opens in between is then seen twice, not lost. */
-	err = seed_pass(app, true);
-	if (err)
-		return err;
-	if (app->opts->heal_s > 0) {
-		app->heal_fd = open_timer_fd(app->opts->heal_s);
-		err = app->heal_fd < 0 ? app->heal_fd :
-					 loop_watch(app->loop, app->heal_fd, on_heal, app);
-		if (err) {
-			log_error("failed to set up the healing timer: %s", strerror(-err));
-			return err;
-		}
-	}
 	if ((err = loop_watch(app->loop, app->signal_fd, on_signal, app)) ||
-	    (err = loop_watch(app->loop, app->timer_fd, on_timer, app)) ||
-	    (err = loop_watch(app->loop, bpf_source__fd(app->source), on_ring, app))) {
+	    (err = loop_watch(app->loop, app->timer_fd, on_timer, app))) {
 		log_error("failed to watch file descriptors: %s", strerror(-err));
 		return err;
 	}
@@ -422,28 +549,33 @@ static int setup(struct app *app)
 	return err;
 }
 
-static void teardown(struct app *app)
+static int teardown(struct app *app)
 {
+	int err = recorder__close(app->recorder);
+
+	if (err)
+		log_error("failed to write the recording %s: %s", app->opts->record,
+			  strerror(-err));
 	ui__close(app->ui);
 	grid__free(app->grid);
 	set_shown(app, NULL);
 	snapshot__free(app->latest);
-	bpf_source__free(app->source);
+	live__close(app->live);
+	replay__close(app->replay);
 	loop__free(app->loop);
 	resolver__free(app->resolver);
 	topology__free(app->topology);
 	tracker__free(app->tracker);
-	if (app->heal_fd > 0)
-		close(app->heal_fd);
-	if (app->timer_fd > 0)
+	if (app->timer_fd >= 0)
 		close(app->timer_fd);
-	if (app->signal_fd > 0)
+	if (app->signal_fd >= 0)
 		close(app->signal_fd);
+	return err;
 }
 
 int app_run(const struct options *opts)
 {
-	struct app app = { .opts = opts, .signal_fd = -1, .timer_fd = -1, .heal_fd = -1 };
+	struct app app = { .opts = opts, .signal_fd = -1, .timer_fd = -1 };
 	int err;
 
 	ui_set_locale(); /* UTF-8 names on a UTF-8 terminal, and in exports */
@@ -452,6 +584,8 @@ int app_run(const struct options *opts)
 		err = frame(&app); /* the first frame at once, like top; it also says "attached" */
 	if (!err)
 		err = loop_run(app.loop);
-	teardown(&app);
+	if (app.latest) /* what was seen is written, even when the run ended badly */
+		err = write_output(&app) ?: err;
+	err = teardown(&app) ?: err;
 	return err ? EXIT_RUNTIME : 0;
 }

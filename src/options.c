@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "bpf_loader.h"
+#include "export.h"
 
 enum long_only_option {
 	OPT_RINGBUF_SIZE = 256,
@@ -16,6 +17,11 @@ enum long_only_option {
 	OPT_PORT,
 	OPT_PID,
 	OPT_CONTAINER,
+	OPT_FORMAT,
+	OPT_EVERY,
+	OPT_RECORD,
+	OPT_REPLAY,
+	OPT_REPLAY_SPEED,
 };
 
 static const struct option long_options[] = {
@@ -27,6 +33,12 @@ static const struct option long_options[] = {
 	{ "port", required_argument, NULL, OPT_PORT },
 	{ "pid", required_argument, NULL, OPT_PID },
 	{ "container", required_argument, NULL, OPT_CONTAINER },
+	{ "output", required_argument, NULL, 'o' },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "every", no_argument, NULL, OPT_EVERY },
+	{ "record", required_argument, NULL, OPT_RECORD },
+	{ "replay", required_argument, NULL, OPT_REPLAY },
+	{ "replay-speed", required_argument, NULL, OPT_REPLAY_SPEED },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -50,11 +62,19 @@ static void print_help(FILE *out)
 		"      --port=PORT         show only connections and edges on this port\n"
 		"      --pid=PID           show only this process's connections and edges\n"
 		"      --container=NAME    show only this container's (name, pod or id prefix)\n"
+		"  -o, --output=FILE       write a snapshot to FILE at exit, replaced whole\n"
+		"      --every             ... and at every frame\n"
+		"      --format=FORMAT     text, json or dot, for -o (default from FILE's\n"
+		"                          extension) and for -b (json: one document per line)\n"
+		"      --record=FILE       record the events and frames, to replay later\n"
+		"      --replay=FILE       show a recording instead of the kernel (no root "
+		"needed)\n"
+		"      --replay-speed=X    1 as recorded (default), 2 twice as fast, 0 at once\n"
 		"  -v, --verbose           explain failures in detail (libbpf and verifier logs)\n"
 		"  -h, --help              show this help and exit\n"
 		"  -V, --version           show the version and exit\n"
 		"\n"
-		"Keys on the screen: q quit.\n"
+		"Keys on the screen: h help, q quit.\n"
 		"Exit status: 0 ok, 1 runtime error, 2 usage error.\n");
 }
 
@@ -118,6 +138,20 @@ static int usage_error(FILE *err, const char *fmt, const char *arg)
 	return OPTIONS_USAGE;
 }
 
+/* Options that make no sense together, said before anything starts. */
+static enum options_result check_combinations(const struct options *opts, FILE *err)
+{
+	if (opts->record && opts->replay)
+		return usage_error(err, "%s", "--record and --replay do not go together");
+	if (opts->every && !opts->output)
+		return usage_error(err, "%s", "--every needs -o FILE");
+	if (opts->format == EXPORT_DOT && !opts->output)
+		return usage_error(
+			err, "%s",
+			"--format dot needs -o FILE (frames on stdout are text or json)");
+	return OPTIONS_RUN;
+}
+
 enum options_result options_parse(struct options *opts, int argc, char **argv, FILE *out, FILE *err)
 {
 	int c;
@@ -127,10 +161,12 @@ enum options_result options_parse(struct options *opts, int argc, char **argv, F
 		.heal_s = 5.0,
 		.port = -1,
 		.ringbuf_size = BPF_DEFAULT_RINGBUF_SIZE,
+		.format = -1,
+		.replay_speed = 1.0,
 	};
 	optind = 0; /* also resets getopt's state, so tests can parse again */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":bn:d:vhV", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":bn:d:o:vhV", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			opts->batch = true;
@@ -179,6 +215,34 @@ enum options_result options_parse(struct options *opts, int argc, char **argv, F
 						   optarg);
 			opts->container = optarg;
 			break;
+		case 'o':
+			if (!optarg[0])
+				return usage_error(err, "invalid output file '%s'", optarg);
+			opts->output = optarg;
+			break;
+		case OPT_FORMAT: {
+			enum export_format format;
+
+			if (export_format_parse(optarg, &format))
+				return usage_error(err, "invalid format '%s' (text, json or dot)",
+						   optarg);
+			opts->format = (int)format;
+			break;
+		}
+		case OPT_EVERY:
+			opts->every = true;
+			break;
+		case OPT_RECORD:
+			opts->record = optarg;
+			break;
+		case OPT_REPLAY:
+			opts->replay = optarg;
+			break;
+		case OPT_REPLAY_SPEED:
+			if (parse_seconds(optarg, 0, &opts->replay_speed))
+				return usage_error(err, "invalid replay speed '%s' (0 to 3600)",
+						   optarg);
+			break;
 		case 'v':
 			opts->verbose++;
 			break;
@@ -196,5 +260,5 @@ enum options_result options_parse(struct options *opts, int argc, char **argv, F
 	}
 	if (optind < argc)
 		return usage_error(err, "unexpected argument '%s'", argv[optind]);
-	return OPTIONS_RUN;
+	return check_combinations(opts, err);
 }

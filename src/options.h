@@ -26,6 +26,12 @@ struct options {
 	long pid; /* --pid: show only this process; 0 all */
 	const char
 		*container; /* --container: only this container (name, pod, id prefix); NULL all */
+	const char *output; /* -o: a snapshot written there at exit (each frame with --every) */
+	int format; /* --format: enum export_format; -1 from -o's extension, text on stdout */
+	bool every; /* --every: write -o at every frame */
+	const char *record; /* --record: the tracker's inputs and the frames, to replay */
+	const char *replay; /* --replay: frames from a recording instead of the kernel */
+	double replay_speed; /* --replay-speed: 1 as recorded, 2 twice as fast; 0 at once */
 };
 
 enum options_result {
