@@ -356,9 +356,11 @@ static void top_level_and_stats(void **state)
 	assert_jq(json, ".stats == {events: 100, lost: 27, active: 3, opened: 12, opened_in: 7, "
 			"opened_out: 5, closed: 9, frame_events: 21, processes: 12, listening: 11, "
 			"closed_unseen: 2, not_accepted: 3, late: 5, duplicate: 4, invalid: 1, "
-			"table_full: 7, pending_full: 16, ring_full: 13, skipped_runs: 14, "
-			"nested: 15, failed_connects: 17, seeded: 8, corrections: 10, "
-			"namespaces: 19, edges: 4, edge_table_full: 18, cgroup_mismatch: 20}");
+			"table_full: 6, tombstones_evicted: 1, pending_full: 16, ring_full: 13, "
+			"skipped_runs: 14, nested: 15, failed_connects: 17, seeded: 8, "
+			"corrections: 10, namespaces: 19, namespace_errors: 0, sockets_dumped: 0, "
+			"dump_passes: 0, edges: 4, joined: 1, edge_table_full: 18, "
+			"cgroup_mismatch: 20}");
 	free(json);
 	snapshot__free(snap);
 }
