@@ -375,7 +375,7 @@ static const char *const help_keys[][2] = {
 	{ "s F6", "choose the sort column; < and > move it, I inverts" },
 	{ "Space Z", "pause the screen; counting goes on" },
 	{ "d", "refresh interval in seconds" },
-	{ "e", "export what is shown to a file" },
+	{ "e", "export what is shown to a file (.json, .dot, else text)" },
 	{ "h ? F1", "this help" },
 	{ "q F10", "quit" },
 };
