@@ -233,10 +233,11 @@ enum options_result options_parse(struct options *opts, int argc, char **argv, F
 			opts->every = true;
 			break;
 		case OPT_RECORD:
-			opts->record = optarg;
-			break;
 		case OPT_REPLAY:
-			opts->replay = optarg;
+			if (!optarg[0])
+				return usage_error(err, "option '%s' needs a file",
+						   argv[optind - 1]);
+			*(c == OPT_RECORD ? &opts->record : &opts->replay) = optarg;
 			break;
 		case OPT_REPLAY_SPEED:
 			if (parse_seconds(optarg, 0, &opts->replay_speed))

@@ -2,6 +2,8 @@
 #include "recording.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,6 +80,7 @@ void recorder_write(struct recorder *rec, uint32_t type, const void *data, size_
 	if (rec->err)
 		return;
 	head.crc = record_crc(&head, data);
+	errno = 0; /* a short write need not set it: then it is -EIO */
 	if (fwrite(&head, sizeof(head), 1, rec->file) != 1 ||
 	    (size && fwrite(data, size, 1, rec->file) != 1))
 		rec->err = errno ? -errno : -EIO;
@@ -136,8 +139,11 @@ static int check_header(const struct recording_header *h, size_t got, char *err,
 	    h->detail_size != sizeof(struct tracker_detail) ||
 	    h->frame_size != sizeof(struct recorded_frame) ||
 	    h->netns_name_size != sizeof(struct netns_name)) {
-		snprintf(err, errlen, "written by a different build of conntop (%.16s)",
-			 h->conntop_version);
+		char version[4 * sizeof(h->conntop_version)];
+
+		sanitize(version, sizeof(version), h->conntop_version,
+			 sizeof(h->conntop_version)); /* it comes from the file */
+		snprintf(err, errlen, "written by a different build of conntop (%s)", version);
 		return -EINVAL;
 	}
 	return 0;
@@ -308,7 +314,10 @@ static int apply_record(struct replay *replay, const struct record_head *head,
 		return 0;
 	case TRACKER_IN_DETAIL:
 		memcpy(&detail, data, sizeof(detail));
-		if (detail.detail.container.runtime > CT_RUNTIME_SERVICE)
+		/* A bool is read as a byte: any value but 0 or 1 would be undefined behaviour. */
+		if (*(const unsigned char *)((const char *)data +
+					     offsetof(struct tracker_detail, detail.gone)) > 1 ||
+		    detail.detail.container.runtime > CT_RUNTIME_SERVICE)
 			return bad(replay, "not a valid process record");
 		printable_detail(&detail.detail);
 		tracker_give_detail(tracker, &detail.key, &detail.detail);
@@ -325,6 +334,13 @@ static int apply_record(struct replay *replay, const struct record_head *head,
 	}
 }
 
+/* Wall clocks from year 1970 to 5138, as every date formatter can take them. */
+static bool frame_is_sane(const struct recorded_frame *frame)
+{
+	return frame->wall_sec >= 0 && frame->wall_sec < 100000000000ll && frame->wall_nsec >= 0 &&
+	       frame->wall_nsec < 1000000000;
+}
+
 int replay_next_frame(struct replay *replay, struct tracker *tracker, struct resolver *resolver,
 		      struct recorded_frame *frame)
 {
@@ -335,9 +351,11 @@ int replay_next_frame(struct replay *replay, struct tracker *tracker, struct res
 		ret = read_record(replay, &head);
 		if (ret <= 0)
 			return ret;
-		if (head.type == REC_FRAME)
+		if (head.type == REC_FRAME) {
 			memcpy(frame, replay->data, sizeof(*frame));
-		else if (head.type != TRACKER_IN_END_FRAME) /* the caller ends frames, as live */
+			if (!frame_is_sane(frame))
+				ret = bad(replay, "not a valid frame (its clock is out of range)");
+		} else if (head.type != TRACKER_IN_END_FRAME) /* the caller ends frames, as live */
 			ret = apply_record(replay, &head, tracker, resolver);
 		if (ret < 0)
 			return ret;

@@ -115,7 +115,7 @@ void table_header_line(const struct snapshot *snap, int line, char *buf, size_t 
 	const struct tracker_stats *t = &snap->stats.tracker;
 	struct counter counters[TABLE_MAX_COUNTERS];
 	size_t n, i, len;
-	struct tm tm;
+	struct tm tm = { 0 };
 
 	if (line == 0) {
 		localtime_r(&snap->wall.tv_sec, &tm);

@@ -37,7 +37,7 @@ static void render_host_line(const struct snapshot *snap, const struct view_stat
 			     struct grid *grid)
 {
 	char text[3 * SNAP_HOST_LEN], clock[32];
-	struct tm tm;
+	struct tm tm = { 0 }; /* stays 00:00:00 if the time cannot be broken down */
 	int width;
 
 	snprintf(text, sizeof(text), "conntop on %s  Linux %s  %s",

@@ -560,7 +560,7 @@ static enum view_reaction open_selected(struct view_state *view, const struct sn
 
 static void default_export_name(const struct snapshot *snap, char *buf, size_t size)
 {
-	struct tm tm;
+	struct tm tm = { 0 };
 
 	gmtime_r(&snap->wall.tv_sec, &tm);
 	snprintf(buf, size, "conntop-%04d%02d%02d-%02d%02d%02d.txt", tm.tm_year + 1900,
