@@ -20,7 +20,7 @@ static int temp_name(const char *path, char *buf, size_t size)
 	struct stat st;
 	int n;
 
-	if (!path[dir_len] || (!stat(path, &st) && S_ISDIR(st.st_mode)))
+	if (!path[dir_len] || (!lstat(path, &st) && S_ISDIR(st.st_mode)))
 		return -EISDIR; /* before any work is done */
 	n = snprintf(buf, size, "%.*s.conntop-XXXXXX", dir_len, path);
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
