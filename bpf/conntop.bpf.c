@@ -31,6 +31,7 @@ char LICENSE[] SEC("license") = "GPL";
 #define TCP_CLOSE	7
 #define TCP_LISTEN	10
 #define IPPROTO_TCP	6
+#define MSG_PEEK	2
 
 /* Set by the loader before load. 0 wakes the reader for every record. */
 const volatile __u64 wakeup_bytes = 0;
@@ -74,6 +75,18 @@ struct {
 	__type(key, u64); /* struct sock * */
 	__type(value, struct pending);
 } pending SEC(".maps");
+
+/*
+ * Bytes and retransmits per socket, summed here and read by user space once per refresh: never a
+ * ring record per send. An entry is made at a socket's first send or receive and removed at its
+ * close, whose record carries the socket's own final counts instead.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 262144); /* resized by the loader */
+	__type(key, u64); /* socket cookie */
+	__type(value, struct ct_traffic);
+} traffic SEC(".maps");
 
 /* The ctx of a syscalls:sys_exit_* tracepoint, as its format file gives it. */
 struct syscall_exit_ctx {
@@ -132,6 +145,16 @@ static __always_inline void fill_tuple(struct ct_event *e, struct sock *sk)
 	}
 }
 
+/* The socket's own counts at its close: what the peer acknowledged, what arrived, retransmits. */
+static __always_inline void final_traffic(struct sock *sk, struct ct_traffic *t)
+{
+	struct tcp_sock *tp = (struct tcp_sock *)sk;
+
+	t->bytes_sent = BPF_CORE_READ(tp, bytes_acked);
+	t->bytes_received = BPF_CORE_READ(tp, bytes_received);
+	t->retransmits = BPF_CORE_READ(tp, total_retrans);
+}
+
 /*
  * Emit one record. The task comes from @p when given (remembered by an earlier hook), else from
  * the current task when @task_is_owner, else the record says CT_F_NO_TASK.
@@ -169,6 +192,10 @@ static __always_inline void emit(struct sock *sk, u64 cookie, u16 type, u8 state
 	} else {
 		flags |= CT_F_NO_TASK;
 		e->cgroup_id = p ? p->cgroup_id : 0;
+	}
+	if (type == CT_EV_CLOSE) {
+		final_traffic(sk, &e->traffic);
+		bpf_map_delete_elem(&traffic, &cookie);
 	}
 	e->flags = flags;
 	bpf_ringbuf_submit(e, submit_flags());
@@ -337,4 +364,64 @@ SEC("tp/syscalls/sys_exit_accept")
 int handle_accept_exit(struct syscall_exit_ctx *ctx)
 {
 	return on_accept_exit(ctx->ret);
+}
+
+/* Traffic: counted per socket in the map, never one record per send. */
+
+static __always_inline void add_traffic(struct sock *sk, u64 sent, u64 received, u32 retransmits)
+{
+	u64 cookie = bpf_get_socket_cookie(sk);
+	struct ct_traffic *t = bpf_map_lookup_elem(&traffic, &cookie);
+
+	if (!t) {
+		struct ct_traffic zero = {};
+		long err = bpf_map_update_elem(&traffic, &cookie, &zero, BPF_NOEXIST);
+
+		if (err && err != -17 /* EEXIST: another CPU made it first */) {
+			count(CT_STAT_TRAFFIC_FULL);
+			return;
+		}
+		t = bpf_map_lookup_elem(&traffic, &cookie);
+		if (!t)
+			return;
+	}
+	/* One socket may send on one CPU and receive on another at once. */
+	if (sent)
+		__sync_fetch_and_add(&t->bytes_sent, sent);
+	if (received)
+		__sync_fetch_and_add(&t->bytes_received, received);
+	if (retransmits)
+		__sync_fetch_and_add(&t->retransmits, retransmits);
+}
+
+/* A TCP socket with a connection: not listening, and not closed (its close record has the rest). */
+static __always_inline bool counts_traffic(struct sock *sk)
+{
+	u8 state = BPF_CORE_READ(sk, __sk_common.skc_state);
+
+	return sk_protocol(sk) == IPPROTO_TCP && state != TCP_CLOSE && state != TCP_LISTEN;
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(count_send, struct sock *sk, int ret, int flags)
+{
+	if (ret > 0 && counts_traffic(sk))
+		add_traffic(sk, ret, 0, 0);
+	return 0;
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(count_receive, struct sock *sk, int ret, int flags)
+{
+	if (ret > 0 && !(flags & MSG_PEEK) && counts_traffic(sk))
+		add_traffic(sk, 0, ret, 0);
+	return 0;
+}
+
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(count_retransmit, struct sock *sk)
+{
+	if (counts_traffic(sk))
+		add_traffic(sk, 0, 0, 1);
+	return 0;
 }

@@ -207,7 +207,8 @@ static int publish(struct app *app, const struct recorded_frame *frame)
 	if (err)
 		return err;
 	tracker_end_frame(app->tracker);
-	if (app->opts->iterations && ++app->frames >= app->opts->iterations)
+	app->frames++;
+	if (app->opts->iterations && app->frames >= app->opts->iterations)
 		loop_quit(app->loop, 0);
 	return 0;
 }
@@ -235,6 +236,8 @@ static int live_frame(struct app *app)
 	struct timespec wall;
 	int err = live_drain(app->live);
 
+	if (!err)
+		err = live_read_traffic(app->live);
 	if (err)
 		return err;
 	live_stats(app->live, &frame.source, &frame.seed);
@@ -433,7 +436,8 @@ static int check_output(const char *path)
 	struct stat st;
 
 	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path + 1) : 1, slash ? path : ".");
-	if (!stat(path, &st) && S_ISDIR(st.st_mode)) {
+	if (!lstat(path, &st) &&
+	    S_ISDIR(st.st_mode)) { /* a symlink there is replaced, not followed */
 		log_error("cannot write %s: it is a directory", path);
 		return -EISDIR;
 	}
@@ -472,6 +476,7 @@ static int open_live(struct app *app)
 	struct live_opts live_opts = {
 		.ringbuf_size = app->opts->ringbuf_size,
 		.heal_s = app->opts->heal_s,
+		.traffic = app->opts->traffic,
 		.root = PROC_ROOT,
 	};
 	struct utsname uts;
@@ -497,7 +502,11 @@ static int open_live(struct app *app)
 		}
 		tracker_set_journal(app->tracker, recorder_journal, app->recorder);
 	}
-	return live__open(&app->live, &live_opts, app->tracker, app->loop);
+	err = live__open(&app->live, &live_opts, app->tracker, app->loop);
+	if (!err && live_traffic_mode(app->live) == TRAFFIC_SOCKDIAG)
+		snprintf(app->header.source_name, sizeof(app->header.source_name),
+			 "eBPF; bytes by sock_diag");
+	return err;
 }
 
 static int setup(struct app *app)

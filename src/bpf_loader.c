@@ -2,11 +2,13 @@
 #include "bpf_loader.h"
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <linux/capability.h>
 #include <sched.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -27,7 +29,11 @@ struct bpf_source {
 	record_fn on_record;
 	void *ctx;
 	int ncpus;
+	enum traffic_mode traffic;
+	bool batch_unsupported; /* bpf_map_lookup_batch is not there (before 5.6): key by key */
 };
+
+#define TRAFFIC_BATCH 4096
 
 int bpf_check_ringbuf_size(size_t size)
 {
@@ -96,12 +102,51 @@ static int ensure_tracefs(void)
 	return 0;
 }
 
-static int configure(struct conntop_bpf *skel, const struct bpf_source_opts *opts)
+/* Whether the running kernel has the tracepoint @name (its BTF names btf_trace_@name). */
+static bool has_tracepoint(const struct btf *vmlinux, const char *name)
 {
+	char type[128];
+
+	snprintf(type, sizeof(type), "btf_trace_%s", name);
+	return vmlinux && btf__find_by_name_kind(vmlinux, type, BTF_KIND_TYPEDEF) > 0;
+}
+
+/*
+ * Bytes are counted in the kernel when it has the tracepoints (Linux 6.3+), found by probing its
+ * BTF, never by its version; else user space reads them from sock_diag. Programs not used are not
+ * loaded.
+ */
+static enum traffic_mode choose_traffic(struct conntop_bpf *skel, enum traffic_mode wanted)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	bool can = has_tracepoint(vmlinux, "sock_send_length") &&
+		   has_tracepoint(vmlinux, "sock_recv_length") &&
+		   has_tracepoint(vmlinux, "tcp_retransmit_skb");
+	enum traffic_mode mode = wanted == TRAFFIC_OFF	    ? TRAFFIC_OFF :
+				 wanted == TRAFFIC_SOCKDIAG ? TRAFFIC_SOCKDIAG :
+				 can			    ? TRAFFIC_BPF :
+							      TRAFFIC_SOCKDIAG;
+
+	btf__free(vmlinux);
+	if (wanted == TRAFFIC_BPF && !can)
+		log_warn("this kernel has no sock_send_length/sock_recv_length tracepoints (Linux "
+			 "6.3+): bytes come from sock_diag at each refresh");
+	bpf_program__set_autoload(skel->progs.count_send, mode == TRAFFIC_BPF);
+	bpf_program__set_autoload(skel->progs.count_receive, mode == TRAFFIC_BPF);
+	bpf_program__set_autoload(skel->progs.count_retransmit, mode == TRAFFIC_BPF);
+	return mode;
+}
+
+static int configure(struct bpf_source *src, const struct bpf_source_opts *opts)
+{
+	struct conntop_bpf *skel = src->skel;
 	int err = bpf_map__set_max_entries(skel->maps.events, opts->ringbuf_size);
 
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.pending, opts->pending_max);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.traffic, opts->traffic_max ?: 1);
+	src->traffic = choose_traffic(skel, opts->traffic);
 	/* Wake the reader early only when a quarter of the ring waits; it drains on its tick. */
 	skel->rodata->wakeup_bytes = opts->ringbuf_size / 4;
 	return err;
@@ -121,10 +166,15 @@ static int attach(struct conntop_bpf *skel)
 		{ skel->progs.handle_set_state_nested, &skel->links.handle_set_state_nested },
 		{ skel->progs.handle_accept4_exit, &skel->links.handle_accept4_exit },
 		{ skel->progs.handle_accept_exit, &skel->links.handle_accept_exit },
+		{ skel->progs.count_send, &skel->links.count_send },
+		{ skel->progs.count_receive, &skel->links.count_receive },
+		{ skel->progs.count_retransmit, &skel->links.count_retransmit },
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		if (!bpf_program__autoload(order[i].prog))
+			continue; /* not loaded: this kernel counts bytes another way */
 		*order[i].link = bpf_program__attach(order[i].prog);
 		if (!*order[i].link) {
 			int err = -errno;
@@ -181,7 +231,7 @@ int bpf_source__open(struct bpf_source **out, const struct bpf_source_opts *opts
 		log_error("failed to open the eBPF object: %s", strerror(-err));
 		goto cleanup;
 	}
-	err = configure(src->skel, opts);
+	err = configure(src, opts);
 	if (err) {
 		log_error("failed to configure the eBPF maps: %s", strerror(-err));
 		goto cleanup;
@@ -241,7 +291,14 @@ static uint64_t stat_sum(const struct bpf_source *src, uint32_t key)
 	return sum;
 }
 
-static uint64_t recursion_misses(const struct bpf_source *src)
+static bool counts_traffic(const struct bpf_source *src, const struct bpf_program *prog)
+{
+	return prog == src->skel->progs.count_send || prog == src->skel->progs.count_receive ||
+	       prog == src->skel->progs.count_retransmit;
+}
+
+/* Runs the kernel skipped, of the lifecycle programs or (@traffic) of the byte counters. */
+static uint64_t recursion_misses(const struct bpf_source *src, bool traffic)
 {
 	struct bpf_program *prog;
 	uint64_t sum = 0;
@@ -251,7 +308,8 @@ static uint64_t recursion_misses(const struct bpf_source *src)
 		__u32 len = sizeof(info);
 
 		/* When the nested copy is skipped, the first one is free and handles the call. */
-		if (prog == src->skel->progs.handle_set_state_nested)
+		if (prog == src->skel->progs.handle_set_state_nested ||
+		    counts_traffic(src, prog) != traffic || bpf_program__fd(prog) < 0)
 			continue;
 		if (!bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
 			sum += info.recursion_misses;
@@ -271,8 +329,69 @@ void bpf_source__read_stats(const struct bpf_source *src, struct source_stats *s
 	 * were lost. Misses first: a rescue that lands between the two reads can then only hide a
 	 * loss for one frame, never show a loss that did not happen.
 	 */
-	misses = recursion_misses(src);
+	stats->traffic_full = stat_sum(src, CT_STAT_TRAFFIC_FULL);
+	stats->traffic_skipped = recursion_misses(src, true);
+	misses = recursion_misses(src, false);
 	stats->nested_rescued = stat_sum(src, CT_STAT_NESTED_RESCUED);
 	stats->recursion_misses =
 		misses > stats->nested_rescued ? misses - stats->nested_rescued : 0;
+}
+
+enum traffic_mode bpf_source__traffic_mode(const struct bpf_source *src)
+{
+	return src->traffic;
+}
+
+/* Before Linux 5.6: one key after the other. */
+static int read_traffic_by_key(struct bpf_source *src, int fd, traffic_fn fn, void *ctx)
+{
+	struct ct_traffic value;
+	uint64_t key, next;
+	void *prev = NULL;
+	int n = 0;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (!bpf_map_lookup_elem(fd, &key, &value)) {
+			fn(ctx, key, &value);
+			n++;
+		}
+	}
+	(void)src;
+	return errno == ENOENT ? n : -errno;
+}
+
+int bpf_source__read_traffic(struct bpf_source *src, traffic_fn fn, void *ctx)
+{
+	static uint64_t keys[TRAFFIC_BATCH];
+	static struct ct_traffic values[TRAFFIC_BATCH];
+	int fd = bpf_map__fd(src->skel->maps.traffic), n = 0;
+	uint64_t batch = 0;
+	void *in = NULL;
+	bool done = false;
+
+	if (src->traffic != TRAFFIC_BPF)
+		return 0;
+	if (src->batch_unsupported)
+		return read_traffic_by_key(src, fd, fn, ctx);
+	while (!done) {
+		__u32 count = TRAFFIC_BATCH, i;
+		int err = bpf_map_lookup_batch(fd, in, &batch, keys, values, &count, NULL);
+
+		if (err && errno != ENOENT) {
+			if ((errno == EINVAL || errno == ENOTSUP || errno == EOPNOTSUPP) && !n &&
+			    !in) {
+				src->batch_unsupported = true;
+				return read_traffic_by_key(src, fd, fn, ctx);
+			}
+			return -errno;
+		}
+		done = err != 0; /* ENOENT: this was the last batch */
+		for (i = 0; i < count; i++)
+			fn(ctx, keys[i], &values[i]);
+		n += (int)count;
+		in = &batch;
+	}
+	return n;
 }

@@ -112,6 +112,8 @@ int live__open(struct live **out, const struct live_opts *opts, struct tracker *
 	struct bpf_source_opts bpf_opts = {
 		.ringbuf_size = opts->ringbuf_size,
 		.pending_max = BPF_DEFAULT_PENDING_MAX,
+		.traffic_max = BPF_DEFAULT_TRAFFIC_MAX,
+		.traffic = opts->traffic,
 	};
 	struct live *live = calloc(1, sizeof(*live));
 	int err;
@@ -153,4 +155,53 @@ void live_stats(const struct live *live, struct source_stats *source, struct see
 {
 	bpf_source__read_stats(live->bpf, source);
 	*seed = live->seed;
+}
+
+enum traffic_mode live_traffic_mode(const struct live *live)
+{
+	return bpf_source__traffic_mode(live->bpf);
+}
+
+static void on_traffic(void *ctx, uint64_t cookie, const struct ct_traffic *traffic)
+{
+	struct live *live = ctx;
+
+	tracker_set_traffic(live->tracker, cookie, traffic, false);
+}
+
+/* Without the kernel's counting: every connection's tcp_info, from a dump of each namespace. */
+static int read_traffic_from_dump(struct live *live)
+{
+	struct seed_scan scan;
+	size_t i;
+	int err = seed_scan_run(&scan, live->opts.root, monotonic_ns());
+
+	if (err) {
+		log_error("failed to read the connections' bytes from sock_diag: %s",
+			  strerror(-err));
+		seed_scan_release(&scan);
+		return err;
+	}
+	for (i = 0; i < scan.nrecords; i++)
+		tracker_set_traffic(live->tracker, scan.records[i].cookie, &scan.records[i].traffic,
+				    true);
+	seed_scan_release(&scan);
+	return 0;
+}
+
+int live_read_traffic(struct live *live)
+{
+	int n;
+
+	switch (bpf_source__traffic_mode(live->bpf)) {
+	case TRAFFIC_BPF:
+		n = bpf_source__read_traffic(live->bpf, on_traffic, live);
+		if (n < 0)
+			log_error("failed to read the traffic map: %s", strerror(-n));
+		return n < 0 ? n : 0;
+	case TRAFFIC_SOCKDIAG:
+		return read_traffic_from_dump(live);
+	default:
+		return 0;
+	}
 }

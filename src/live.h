@@ -15,6 +15,7 @@
 
 struct live_opts {
 	size_t ringbuf_size;
+	enum traffic_mode traffic;
 	double heal_s; /* seconds between healing passes; 0 never */
 	const char *root; /* every reader takes a root path: "" for this system */
 };
@@ -31,6 +32,15 @@ void live__close(struct live *live);
 
 /* Hands every record waiting to the tracker. 0, or -errno (logged). */
 int live_drain(struct live *live);
+
+/*
+ * Gives the tracker every open connection's bytes as they are now: from the kernel's map, or from
+ * a sock_diag pass when the kernel cannot count them. 0, or -errno (logged).
+ */
+int live_read_traffic(struct live *live);
+
+/* How bytes are counted (after live__open). */
+enum traffic_mode live_traffic_mode(const struct live *live);
 
 /* What the source counts about itself, and the last sock_diag pass. */
 void live_stats(const struct live *live, struct source_stats *source, struct seed_stats *seed);

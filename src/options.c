@@ -22,6 +22,7 @@ enum long_only_option {
 	OPT_RECORD,
 	OPT_REPLAY,
 	OPT_REPLAY_SPEED,
+	OPT_TRAFFIC,
 };
 
 static const struct option long_options[] = {
@@ -39,6 +40,7 @@ static const struct option long_options[] = {
 	{ "record", required_argument, NULL, OPT_RECORD },
 	{ "replay", required_argument, NULL, OPT_REPLAY },
 	{ "replay-speed", required_argument, NULL, OPT_REPLAY_SPEED },
+	{ "traffic", required_argument, NULL, OPT_TRAFFIC },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -70,6 +72,8 @@ static void print_help(FILE *out)
 		"      --replay=FILE       show a recording instead of the kernel (no root "
 		"needed)\n"
 		"      --replay-speed=X    1 as recorded (default), 2 twice as fast, 0 at once\n"
+		"      --traffic=HOW       bytes per connection: auto (default), bpf (counted in\n"
+		"                          the kernel), sockdiag (read at each refresh) or off\n"
 		"  -v, --verbose           explain failures in detail (libbpf and verifier logs)\n"
 		"  -h, --help              show this help and exit\n"
 		"  -V, --version           show the version and exit\n"
@@ -239,6 +243,24 @@ enum options_result options_parse(struct options *opts, int argc, char **argv, F
 						   argv[optind - 1]);
 			*(c == OPT_RECORD ? &opts->record : &opts->replay) = optarg;
 			break;
+		case OPT_TRAFFIC: {
+			static const char *const modes[] = { [TRAFFIC_AUTO] = "auto",
+							     [TRAFFIC_BPF] = "bpf",
+							     [TRAFFIC_SOCKDIAG] = "sockdiag",
+							     [TRAFFIC_OFF] = "off" };
+			int m;
+
+			for (m = 0; m < 4 && strcmp(optarg, modes[m]); m++)
+				;
+			if (m == 4)
+				return usage_error(
+					err,
+					"invalid traffic mode '%s' (auto, bpf, sockdiag or "
+					"off)",
+					optarg);
+			opts->traffic = m;
+			break;
+		}
 		case OPT_REPLAY_SPEED:
 			if (parse_seconds(optarg, 0, &opts->replay_speed))
 				return usage_error(err, "invalid replay speed '%s' (0 to 3600)",

@@ -32,6 +32,7 @@ struct options {
 	const char *record; /* --record: the tracker's inputs and the frames, to replay */
 	const char *replay; /* --replay: frames from a recording instead of the kernel */
 	double replay_speed; /* --replay-speed: 1 as recorded, 2 twice as fast; 0 at once */
+	int traffic; /* --traffic: enum traffic_mode */
 };
 
 enum options_result {

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -41,6 +42,14 @@ static uint32_t record_crc(const struct record_head *head, const void *data)
 	return (uint32_t)crc;
 }
 
+static uint32_t header_crc(const struct recording_header *header)
+{
+	struct recording_header copy = *header;
+
+	copy.crc = 0;
+	return (uint32_t)crc32(crc32(0L, Z_NULL, 0), (const Bytef *)&copy, sizeof(copy));
+}
+
 int recorder__open(struct recorder **out, const char *path, struct recording_header *header)
 {
 	struct recorder *rec = calloc(1, sizeof(*rec));
@@ -63,6 +72,8 @@ int recorder__open(struct recorder **out, const char *path, struct recording_hea
 	header->detail_size = sizeof(struct tracker_detail);
 	header->frame_size = sizeof(struct recorded_frame);
 	header->netns_name_size = sizeof(struct netns_name);
+	header->crc = 0;
+	header->crc = header_crc(header);
 	if (fwrite(header, sizeof(*header), 1, rec->file) != 1 || fflush(rec->file)) {
 		err = -errno;
 		fclose(rec->file);
@@ -135,6 +146,10 @@ static int check_header(const struct recording_header *h, size_t got, char *err,
 			 h->version, RECORDING_VERSION);
 		return -EINVAL;
 	}
+	if (h->header_size == sizeof(*h) && header_crc(h) != h->crc) {
+		snprintf(err, errlen, "the header is damaged (bad checksum)");
+		return -EINVAL;
+	}
 	if (h->header_size != sizeof(*h) || h->event_size != sizeof(struct ct_event) ||
 	    h->detail_size != sizeof(struct tracker_detail) ||
 	    h->frame_size != sizeof(struct recorded_frame) ||
@@ -163,15 +178,18 @@ int replay__open(struct replay **out, const char *path, struct recording_header 
 		 size_t errlen)
 {
 	struct replay *replay = calloc(1, sizeof(*replay));
+	struct stat st;
 	size_t got;
 	int ret;
 
 	if (!replay)
 		return -ENOMEM;
 	replay->file = fopen(path, "re");
-	if (!replay->file) {
-		ret = -errno;
-		snprintf(err, errlen, "%s", strerror(errno));
+	if (!replay->file || fstat(fileno(replay->file), &st) || S_ISDIR(st.st_mode)) {
+		ret = replay->file ? (S_ISDIR(st.st_mode) ? -EISDIR : -errno) : -errno;
+		snprintf(err, errlen, "%s", strerror(-ret));
+		if (replay->file)
+			fclose(replay->file);
 		free(replay);
 		return ret;
 	}
@@ -222,6 +240,8 @@ static long size_of_type(uint32_t type)
 		return sizeof(struct tracker_heal_close);
 	case TRACKER_IN_DETAIL:
 		return sizeof(struct tracker_detail);
+	case TRACKER_IN_TRAFFIC:
+		return sizeof(struct tracker_traffic);
 	case REC_FRAME:
 		return sizeof(struct recorded_frame);
 	case REC_NETNS_NAMES:
@@ -291,6 +311,7 @@ static int apply_record(struct replay *replay, const struct record_head *head,
 	const void *data = replay->data;
 	struct tracker_heal_close heal;
 	struct tracker_detail detail;
+	struct tracker_traffic traffic;
 	struct netns_name *names;
 	struct ct_event event;
 	size_t i, n;
@@ -321,6 +342,12 @@ static int apply_record(struct replay *replay, const struct record_head *head,
 			return bad(replay, "not a valid process record");
 		printable_detail(&detail.detail);
 		tracker_give_detail(tracker, &detail.key, &detail.detail);
+		return 0;
+	case TRACKER_IN_TRAFFIC:
+		memcpy(&traffic, data, sizeof(traffic));
+		if (traffic.absolute > 1)
+			return bad(replay, "not a valid traffic record");
+		tracker_set_traffic(tracker, traffic.cookie, &traffic.traffic, traffic.absolute);
 		return 0;
 	case REC_NETNS_NAMES:
 		n = head->size / sizeof(*names);

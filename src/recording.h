@@ -47,7 +47,8 @@ struct recording_header {
 	char source_kind[8];
 	char source_name[32];
 	char conntop_version[16];
-	char pad[5];
+	char pad[2];
+	uint32_t crc; /* CRC-32 of the header with this field 0 */
 };
 
 struct recorder;

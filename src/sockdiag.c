@@ -366,4 +366,9 @@ void sockdiag_to_event(const struct sockdiag_sock *s, uint32_t netns, uint64_t n
 	out->rport = s->rport;
 	memcpy(out->laddr, s->laddr, sizeof(out->laddr));
 	memcpy(out->raddr, s->raddr, sizeof(out->raddr));
+	if (s->has_info) { /* what it moved before we looked: bytes_acked is what got across */
+		out->traffic.bytes_sent = s->bytes_acked;
+		out->traffic.bytes_received = s->bytes_received;
+		out->traffic.retransmits = s->total_retrans;
+	}
 }

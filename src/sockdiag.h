@@ -79,7 +79,8 @@ enum ct_event_type sockdiag_event_type(const struct sockdiag_sock *s,
 /*
  * Fills @out as the record of @type (see sockdiag_event_type()) that seeds the socket @s of the
  * namespace @netns, stamped @now_ns (CLOCK_MONOTONIC). The owner is not known from a dump: the
- * record has CT_F_NO_TASK, and the pid comes later from /proc (procfs_socket_owners()).
+ * record has CT_F_NO_TASK, and the pid comes later from /proc (procfs_socket_owners()). Its
+ * traffic is the socket's tcp_info counts, when the dump had them.
  */
 void sockdiag_to_event(const struct sockdiag_sock *s, uint32_t netns, uint64_t now_ns,
 		       enum ct_event_type type, struct ct_event *out);

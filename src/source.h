@@ -17,6 +17,18 @@ struct source_stats {
 	uint64_t pending_full;
 	/* Connects that never completed: not a loss. */
 	uint64_t connect_failed;
+	/* Sockets whose bytes were not counted: the traffic map was full. */
+	uint64_t traffic_full;
+	/* Sends, receives or retransmits not counted: the kernel skipped the program. */
+	uint64_t traffic_skipped;
+};
+
+/* Where each connection's bytes come from. */
+enum traffic_mode {
+	TRAFFIC_AUTO, /* as the kernel allows: BPF when it has the tracepoints, else sock_diag */
+	TRAFFIC_BPF, /* counted in the kernel at each send and receive, read once per refresh */
+	TRAFFIC_SOCKDIAG, /* tcp_info from a sock_diag dump at each refresh */
+	TRAFFIC_OFF,
 };
 
 /* Called with each raw record, in delivery order. */

@@ -30,6 +30,7 @@ struct listener_entry {
 struct tombstone {
 	uint64_t cookie;
 	uint64_t closed_ns;
+	struct ct_traffic traffic; /* the close's final counts, for the open that comes late */
 	UT_hash_handle hh; /* in insertion order, oldest first */
 };
 
@@ -155,7 +156,8 @@ static struct tombstone *tombstone_take(struct tracker *tracker, uint64_t cookie
 	return tomb;
 }
 
-static void tombstone_add(struct tracker *tracker, uint64_t cookie, uint64_t closed_ns)
+static void tombstone_add(struct tracker *tracker, uint64_t cookie, uint64_t closed_ns,
+			  const struct ct_traffic *traffic)
 {
 	struct tombstone *tomb = tombstone_take(tracker, cookie);
 
@@ -172,6 +174,7 @@ static void tombstone_add(struct tracker *tracker, uint64_t cookie, uint64_t clo
 	}
 	tomb->cookie = cookie;
 	tomb->closed_ns = closed_ns;
+	tomb->traffic = *traffic;
 	HASH_ADD(hh, tracker->tombstones, cookie, sizeof(tomb->cookie), tomb);
 }
 
@@ -193,6 +196,8 @@ static void conn_fill(struct tracker *tracker, struct conn *conn, const struct c
 	conn->rport = event->rport;
 	memcpy(conn->laddr, event->laddr, sizeof(conn->laddr));
 	memcpy(conn->raddr, event->raddr, sizeof(conn->raddr));
+	if (event->flags & CT_F_SEEDED) /* counts from before we looked: not this frame's rate */
+		conn->base = conn->traffic = conn->shown = event->traffic;
 }
 
 static void count_opened(struct tracker *tracker, enum conn_dir dir)
@@ -243,11 +248,14 @@ static void on_seeded_open(struct tracker *tracker, const struct ct_event *event
 		tracker->stats.close_unseen--;
 		tracker->stats.closed++;
 		closed_ns = tomb->closed_ns > event->ts_ns ? tomb->closed_ns : event->ts_ns;
-		free(tomb);
 	}
 	entry = conn_add(tracker, event, dir, closed_ns);
-	if (entry)
+	if (entry) {
 		entry->conn.seeded = true;
+		if (tomb)
+			entry->conn.traffic = tomb->traffic;
+	}
+	free(tomb);
 }
 
 static void on_open(struct tracker *tracker, const struct ct_event *event, enum conn_dir dir)
@@ -291,7 +299,9 @@ static void on_open(struct tracker *tracker, const struct ct_event *event, enum 
 		tracker->stats.close_unseen--;
 		tracker->stats.closed++;
 		count_opened(tracker, dir);
-		conn_add(tracker, event, dir, tomb->closed_ns);
+		entry = conn_add(tracker, event, dir, tomb->closed_ns);
+		if (entry)
+			entry->conn.traffic = tomb->traffic; /* the close's final counts */
 		free(tomb);
 		return;
 	}
@@ -316,7 +326,7 @@ static void on_close(struct tracker *tracker, const struct ct_event *event)
 		tracker->stats.close_unseen++;
 		if (event->flags & CT_F_NOT_ACCEPTED)
 			tracker->stats.not_accepted++;
-		tombstone_add(tracker, event->cookie, event->ts_ns);
+		tombstone_add(tracker, event->cookie, event->ts_ns, &event->traffic);
 		return;
 	}
 	if (entry->conn.closed || event->ts_ns < entry->conn.opened_ns) {
@@ -325,6 +335,7 @@ static void on_close(struct tracker *tracker, const struct ct_event *event)
 		return;
 	}
 	entry->conn.state = event->state;
+	entry->conn.traffic = event->traffic; /* the socket's own final counts */
 	conn_close(tracker, &entry->conn, event->ts_ns);
 }
 
@@ -380,7 +391,7 @@ static int listener_remove(struct tracker *tracker, uint64_t cookie)
 static void on_unlisten(struct tracker *tracker, const struct ct_event *event)
 {
 	if (listener_remove(tracker, event->cookie))
-		tombstone_add(tracker, event->cookie, event->ts_ns);
+		tombstone_add(tracker, event->cookie, event->ts_ns, &event->traffic);
 }
 
 void tracker_set_journal(struct tracker *tracker, tracker_journal_fn journal, void *ctx)
@@ -448,8 +459,11 @@ void tracker_end_frame(struct tracker *tracker)
 
 	journal(tracker, TRACKER_IN_END_FRAME, NULL, 0);
 	HASH_ITER (hh, tracker->conns, conn, conn_tmp) {
-		if (!conn->conn.closed)
+		if (!conn->conn.closed) {
+			conn->conn.shown =
+				conn->conn.traffic; /* the next frame's rates start here */
 			continue;
+		}
 		proc_put(conn->conn.proc);
 		HASH_DEL(tracker->conns, conn);
 		free(conn);
@@ -532,6 +546,33 @@ void tracker_heal_open(struct tracker *tracker, const struct ct_event *seeded)
 	journal(tracker, TRACKER_IN_HEAL_OPEN, seeded, sizeof(*seeded));
 	tracker->stats.corrections++;
 	apply(tracker, seeded);
+}
+
+static struct ct_traffic traffic_sum(const struct ct_traffic *a, const struct ct_traffic *b)
+{
+	return (struct ct_traffic){
+		.bytes_sent = a->bytes_sent + b->bytes_sent,
+		.bytes_received = a->bytes_received + b->bytes_received,
+		.retransmits = a->retransmits + b->retransmits,
+	};
+}
+
+void tracker_set_traffic(struct tracker *tracker, uint64_t cookie, const struct ct_traffic *traffic,
+			 bool absolute)
+{
+	struct tracker_traffic input = { .cookie = cookie, .absolute = absolute };
+	struct conn_entry *entry = conn_find(tracker, cookie);
+	struct ct_traffic now;
+
+	if (!entry || entry->conn.closed)
+		return; /* not a connection we know, or its close already gave the final counts */
+	now = absolute ? *traffic : traffic_sum(&entry->conn.base, traffic);
+	now.pad = 0;
+	if (!memcmp(&now, &entry->conn.traffic, sizeof(now)))
+		return;
+	input.traffic = *traffic;
+	journal(tracker, TRACKER_IN_TRAFFIC, &input, sizeof(input));
+	entry->conn.traffic = now;
 }
 
 void tracker_give_detail(struct tracker *tracker, const struct proc_key *key,

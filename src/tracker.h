@@ -46,6 +46,10 @@ struct conn {
 	uint64_t first_frame; /* the frame that showed it first (tracker_frame() when added) */
 	uint16_t lport, rport;
 	uint8_t laddr[16], raddr[16];
+	/* Bytes and retransmits as this socket saw them (see struct ct_traffic). */
+	struct ct_traffic base; /* before live counting began: a seeded socket's, from sock_diag */
+	struct ct_traffic traffic; /* now: base plus live counts; at close the socket's own */
+	struct ct_traffic shown; /* at the end of the previous frame: rates are the difference */
 };
 
 struct proc_key {
@@ -147,6 +151,14 @@ bool tracker_has_socket(const struct tracker *tracker, uint64_t cookie);
 int tracker_heal_close(struct tracker *tracker, uint64_t cookie, uint64_t now_ns);
 void tracker_heal_open(struct tracker *tracker, const struct ct_event *seeded);
 
+/*
+ * The traffic of the open connection @cookie, if the tracker has it: counted live since the
+ * socket was seen (the BPF map), or, when @absolute, its totals (a sock_diag pass). Nothing
+ * changes, and nothing is journaled, when the counts are those it has.
+ */
+void tracker_set_traffic(struct tracker *tracker, uint64_t cookie, const struct ct_traffic *traffic,
+			 bool absolute);
+
 /* Gives the process @key (if the tracker has it) a copy of @detail: what resolve.c read. */
 void tracker_give_detail(struct tracker *tracker, const struct proc_key *key,
 			 const struct proc_detail *detail);
@@ -163,6 +175,7 @@ enum tracker_input {
 	TRACKER_IN_HEAL_OPEN, /* tracker_heal_open(): struct ct_event */
 	TRACKER_IN_DETAIL, /* tracker_give_detail(): struct tracker_detail */
 	TRACKER_IN_END_FRAME, /* tracker_end_frame(): nothing */
+	TRACKER_IN_TRAFFIC, /* tracker_set_traffic(): struct tracker_traffic */
 	TRACKER_IN_MAX,
 };
 
@@ -174,6 +187,13 @@ struct tracker_heal_close {
 struct tracker_detail {
 	struct proc_key key;
 	struct proc_detail detail;
+};
+
+struct tracker_traffic {
+	uint64_t cookie;
+	struct ct_traffic traffic;
+	uint32_t absolute; /* 1: totals (sock_diag's); 0: counted since the socket was first seen */
+	uint32_t pad;
 };
 
 typedef void (*tracker_journal_fn)(void *ctx, enum tracker_input input, const void *data,

@@ -10,7 +10,7 @@
 #ifndef CONNTOP_EVENT_H
 #define CONNTOP_EVENT_H
 
-#define CT_EVENT_VERSION 1
+#define CT_EVENT_VERSION 2
 #define CT_COMM_LEN	 16
 
 /* What happened to a socket. A connection's socket emits its lifecycle, not every state change. */
@@ -37,7 +37,21 @@ enum ct_stat {
 	CT_STAT_PENDING_FULL = 1, /* could not remember a connect/accept in progress */
 	CT_STAT_CONNECT_FAILED = 2, /* SYN_SENT -> CLOSE: the connect never completed (not lost) */
 	CT_STAT_NESTED_RESCUED = 3, /* state changes handled by the nested copy (not lost) */
+	CT_STAT_TRAFFIC_FULL = 4, /* a socket's byte counters found no room in the traffic map */
 	CT_STAT_MAX,
+};
+
+/*
+ * A socket's traffic as the socket sees it. Live, in the BPF "traffic" map keyed by cookie:
+ * what sendmsg and recvmsg moved, and retransmitted segments. In a CT_EV_CLOSE record: the
+ * socket's own final counts (bytes acknowledged by the peer, bytes received, retransmits). In a
+ * seeded record: the counts sock_diag gave when the socket was found.
+ */
+struct ct_traffic {
+	__u64 bytes_sent;
+	__u64 bytes_received;
+	__u32 retransmits;
+	__u32 pad;
 };
 
 struct ct_event {
@@ -58,8 +72,10 @@ struct ct_event {
 	__u8 laddr[16]; /* IPv4 in the first 4 bytes, network byte order */
 	__u8 raddr[16];
 	char comm[CT_COMM_LEN]; /* the process's name (thread group leader); may hold any bytes */
+	struct ct_traffic traffic; /* CT_EV_CLOSE and seeded records; 0 otherwise */
 };
 
-#define CT_EVENT_SIZE 104
+#define CT_EVENT_SIZE	128
+#define CT_TRAFFIC_SIZE 24
 
 #endif /* CONNTOP_EVENT_H */

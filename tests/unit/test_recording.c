@@ -496,9 +496,15 @@ static int open_bytes(struct folder *d, const void *buf, size_t len, char *err, 
 	return ret;
 }
 
+/* Sets a u32 of the header and seals it again, as another build would have written it. */
 static void patch_u32(unsigned char *buf, size_t offset, uint32_t value)
 {
+	uint32_t crc = 0;
+
 	memcpy(buf + offset, &value, sizeof(value));
+	memcpy(buf + offsetof(struct recording_header, crc), &crc, sizeof(crc));
+	crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), buf, sizeof(struct recording_header));
+	memcpy(buf + offsetof(struct recording_header, crc), &crc, sizeof(crc));
 }
 
 static void header_is_read_back_and_checked(void **state)
@@ -600,6 +606,12 @@ static void header_is_read_back_and_checked(void **state)
 	patch_u32(copy, offsetof(struct recording_header, event_size), 1);
 	assert_int_equal(open_bytes(d, copy, len, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "written by a different build of conntop (\\x1b]0;pwn\\x07)");
+
+	/* A damaged header: its checksum tells, before any string of it is used. */
+	memcpy(copy, buf, len);
+	copy[offsetof(struct recording_header, host)] ^= 0x80;
+	assert_int_equal(open_bytes(d, copy, len, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "the header is damaged (bad checksum)");
 
 	/* No file. */
 	assert_int_equal(replay__open(&replay, in(d, "none"), &header, err, sizeof(err)), -ENOENT);
