@@ -193,10 +193,8 @@ static __always_inline void emit(struct sock *sk, u64 cookie, u16 type, u8 state
 		flags |= CT_F_NO_TASK;
 		e->cgroup_id = p ? p->cgroup_id : 0;
 	}
-	if (type == CT_EV_CLOSE) {
+	if (type == CT_EV_CLOSE)
 		final_traffic(sk, &e->traffic);
-		bpf_map_delete_elem(&traffic, &cookie);
-	}
 	e->flags = flags;
 	bpf_ringbuf_submit(e, submit_flags());
 }
@@ -238,9 +236,13 @@ static __always_inline void on_close(struct sock *sk, u64 key, int oldstate)
 		 * Emitted for every connected socket, also those opened before conntop started,
 		 * so user space can close what it seeded from sock_diag.
 		 */
+		u64 cookie = bpf_get_socket_cookie(sk);
+
 		if (p && p->passive)
 			flags |= CT_F_NOT_ACCEPTED;
-		emit(sk, bpf_get_socket_cookie(sk), CT_EV_CLOSE, oldstate, flags, p, false);
+		emit(sk, cookie, CT_EV_CLOSE, oldstate, flags, p, false);
+		/* Even when the record was lost: its live counts are over either way. */
+		bpf_map_delete_elem(&traffic, &cookie);
 	}
 	if (p)
 		bpf_map_delete_elem(&pending, &key);
