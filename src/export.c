@@ -69,10 +69,13 @@ static void print_table(FILE *out, const struct text_table *t)
 	}
 }
 
-/* Connections: the columns the screen shows, then where each one lives. */
-static const enum column conn_columns[] = { COL_PID,   COL_COMM,      COL_DIR,
-					    COL_LOCAL, COL_REMOTE,    COL_STATE,
-					    COL_AGE,   COL_CONTAINER, COL_NETNS };
+/*
+ * Connections: the columns the screen shows, then where each one lives, then its bytes (raw,
+ * for scripts) last, so the columns before them stay where they were.
+ */
+static const enum column conn_columns[] = { COL_PID,	COL_COMM,  COL_DIR,  COL_LOCAL,
+					    COL_REMOTE, COL_STATE, COL_AGE,  COL_CONTAINER,
+					    COL_NETNS,	COL_SENT,  COL_RECV, COL_RETR };
 #define NCONN_COLUMNS ((int)(sizeof(conn_columns) / sizeof(conn_columns[0])))
 
 static void conn_cell(const void *ctx, size_t row, int col, char *buf, size_t size)
@@ -189,10 +192,11 @@ static void print_nodes(FILE *out, const struct snapshot *snap)
 		    &(struct text_table){ "NODES", 12, headers, right, nprocs, snap, node_cell });
 }
 
-static const char *const edge_headers[] = {
-	"CLIENT", "SERVER", "PORT", "ACTIVE", "OPENED", "CLOSED"
-};
-static const bool edge_right[] = { false, false, true, true, true, true };
+/* Bytes in the client's view: SENT is what clients sent to the server. */
+static const char *const edge_headers[] = { "CLIENT", "SERVER", "PORT", "ACTIVE", "OPENED",
+					    "CLOSED", "SENT",	"RECV", "RETR" };
+static const bool edge_right[] = { false, false, true, true, true, true, true, true, true };
+#define NEDGE_COLUMNS ((int)(sizeof(edge_headers) / sizeof(edge_headers[0])))
 
 /* One cell of an edge row: edges and their roll-ups print the same way. */
 static void group_edge_cell(const struct snap_group_edge *g, int col, char *buf, size_t size)
@@ -216,6 +220,15 @@ static void group_edge_cell(const struct snap_group_edge *g, int col, char *buf,
 	case 5:
 		snprintf(buf, size, "%llu", (unsigned long long)g->closed);
 		break;
+	case 6:
+		snprintf(buf, size, "%llu", (unsigned long long)g->bytes_sent);
+		break;
+	case 7:
+		snprintf(buf, size, "%llu", (unsigned long long)g->bytes_received);
+		break;
+	case 8:
+		snprintf(buf, size, "%llu", (unsigned long long)g->retransmits);
+		break;
 	}
 }
 
@@ -223,9 +236,13 @@ static void edge_cell(const void *ctx, size_t row, int col, char *buf, size_t si
 {
 	const struct snapshot *snap = ctx;
 	const struct snap_edge *e = &snap->edges[row];
-	struct snap_group_edge g = {
-		.port = e->port, .active = e->active, .opened = e->opened, .closed = e->closed
-	};
+	struct snap_group_edge g = { .port = e->port,
+				     .active = e->active,
+				     .opened = e->opened,
+				     .closed = e->closed,
+				     .bytes_sent = e->bytes_sent,
+				     .bytes_received = e->bytes_received,
+				     .retransmits = e->retransmits };
 
 	node_label(&snap->nodes[e->client], g.client, sizeof(g.client));
 	node_label(&snap->nodes[e->server], g.server, sizeof(g.server));
@@ -250,8 +267,8 @@ static int print_rollup(FILE *out, const struct snapshot *snap, enum rollup by, 
 	if (n < 0)
 		return n;
 	groups.items = items;
-	print_table(out, &(struct text_table){ title, 6, edge_headers, edge_right, (size_t)n,
-					       &groups, group_cell });
+	print_table(out, &(struct text_table){ title, NEDGE_COLUMNS, edge_headers, edge_right,
+					       (size_t)n, &groups, group_cell });
 	free(items);
 	return 0;
 }
@@ -267,8 +284,8 @@ int export_text(FILE *out, const struct snapshot *snap)
 	}
 	print_conns(out, snap);
 	print_nodes(out, snap);
-	print_table(out, &(struct text_table){ "EDGES", 6, edge_headers, edge_right, snap->nedges,
-					       snap, edge_cell });
+	print_table(out, &(struct text_table){ "EDGES", NEDGE_COLUMNS, edge_headers, edge_right,
+					       snap->nedges, snap, edge_cell });
 	if ((err = print_rollup(out, snap, ROLLUP_CONTAINER, "CONTAINER EDGES")) ||
 	    (err = print_rollup(out, snap, ROLLUP_NETNS, "NETNS EDGES")))
 		return err;

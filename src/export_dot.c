@@ -104,7 +104,7 @@ static void dot_node(FILE *out, const struct snap_node *node, const char *indent
 
 static void dot_edge(FILE *out, const struct snapshot *snap, const struct snap_edge *e)
 {
-	char from[NODE_ID_LEN], to[NODE_ID_LEN];
+	char from[NODE_ID_LEN], to[NODE_ID_LEN], sent[16], received[16];
 
 	if (e->client >= snap->nnodes || e->server >= snap->nnodes)
 		return;
@@ -114,9 +114,18 @@ static void dot_edge(FILE *out, const struct snapshot *snap, const struct snap_e
 	dot_str(out, FIELD(from));
 	fputs(" -> ", out);
 	dot_str(out, FIELD(to));
-	fprintf(out, " [label=\":%u\\n%u active, %llu opened, %llu closed\"%s];\n", e->port,
-		e->active, (unsigned long long)e->opened, (unsigned long long)e->closed,
-		e->active ? "" : ", style=dashed");
+	fprintf(out, " [label=\":%u\\n%u active, %llu opened, %llu closed", e->port, e->active,
+		(unsigned long long)e->opened, (unsigned long long)e->closed);
+	if (e->bytes_sent || e->bytes_received) { /* in the client's view, in human units */
+		format_bytes(FIELD(sent), e->bytes_sent);
+		format_bytes(FIELD(received), e->bytes_received);
+		fprintf(out, "\\n%sB sent, %sB received", sent, received);
+	}
+	if (e->retransmits)
+		fprintf(out, "%s%llu retransmits",
+			e->bytes_sent || e->bytes_received ? ", " : "\\n",
+			(unsigned long long)e->retransmits);
+	fprintf(out, "\"%s];\n", e->active ? "" : ", style=dashed");
 }
 
 int export_dot(FILE *out, const struct snapshot *snap)

@@ -32,6 +32,24 @@ static void json_seconds(FILE *out, uint64_t ns)
 		(unsigned long long)(ns / 1000000ull % 1000));
 }
 
+/* Bytes per second with 1 decimal; null on the first frame, which has no interval. */
+static void json_rate(FILE *out, const struct snapshot *snap, uint64_t bytes)
+{
+	if (snap->interval_ns)
+		fprintf(out, "%.1f", snapshot_rate(snap, bytes));
+	else
+		fputs("null", out);
+}
+
+/* ,"send_rate":...,"receive_rate":... */
+static void json_rates(FILE *out, const struct snapshot *snap, uint64_t sent, uint64_t received)
+{
+	fputs(",\"send_rate\":", out);
+	json_rate(out, snap, sent);
+	fputs(",\"receive_rate\":", out);
+	json_rate(out, snap, received);
+}
+
 static void json_container(FILE *out, const struct snap_container *c)
 {
 	if (!c->runtime[0]) {
@@ -88,7 +106,7 @@ static void json_stats(FILE *out, const struct snapshot *snap)
 	fputc('}', out);
 }
 
-static void json_node(FILE *out, const struct snap_node *node)
+static void json_node(FILE *out, const struct snapshot *snap, const struct snap_node *node)
 {
 	char id[NODE_ID_LEN];
 	int i;
@@ -124,8 +142,10 @@ static void json_node(FILE *out, const struct snap_node *node)
 	fputs(",\"listening\":[", out);
 	for (i = 0; i < node->nlistening && i < SNAP_MAX_LISTEN; i++)
 		fprintf(out, "%s%u", i ? "," : "", node->listening[i]);
-	fprintf(out, "],\"conns_in\":%u,\"conns_out\":%u,\"opened\":%u}", node->conns_in,
+	fprintf(out, "],\"conns_in\":%u,\"conns_out\":%u,\"opened\":%u", node->conns_in,
 		node->conns_out, node->opened);
+	json_rates(out, snap, node->sent_delta, node->received_delta);
+	fputc('}', out);
 }
 
 /* An end of an edge by its node's id; null if the index is out of range (never, but cheap). */
@@ -147,11 +167,17 @@ static void json_edge(FILE *out, const struct snapshot *snap, const struct snap_
 	json_node_ref(out, snap, e->client);
 	fputs(",\"to\":", out);
 	json_node_ref(out, snap, e->server);
-	fprintf(out, ",\"port\":%u,\"active\":%u,\"opened\":%llu,\"closed\":%llu}", e->port,
-		e->active, (unsigned long long)e->opened, (unsigned long long)e->closed);
+	fprintf(out,
+		",\"port\":%u,\"active\":%u,\"opened\":%llu,\"closed\":%llu,\"bytes_sent\":%llu,"
+		"\"bytes_received\":%llu,\"retransmits\":%llu",
+		e->port, e->active, (unsigned long long)e->opened, (unsigned long long)e->closed,
+		(unsigned long long)e->bytes_sent, (unsigned long long)e->bytes_received,
+		(unsigned long long)e->retransmits);
+	json_rates(out, snap, e->sent_delta, e->received_delta);
+	fputc('}', out);
 }
 
-static void json_conn(FILE *out, const struct snap_conn *c)
+static void json_conn(FILE *out, const struct snapshot *snap, const struct snap_conn *c)
 {
 	char state[32];
 
@@ -174,8 +200,13 @@ static void json_conn(FILE *out, const struct snap_conn *c)
 	json_str(out, FIELD(state));
 	fputs(",\"age_s\":", out);
 	json_seconds(out, c->age_ns);
-	fprintf(out, ",\"closed\":%s,\"seeded\":%s,\"new\":%s}", c->closed ? "true" : "false",
+	fprintf(out, ",\"closed\":%s,\"seeded\":%s,\"new\":%s", c->closed ? "true" : "false",
 		c->seeded ? "true" : "false", c->fresh ? "true" : "false");
+	fprintf(out, ",\"bytes_sent\":%llu,\"bytes_received\":%llu,\"retransmits\":%u",
+		(unsigned long long)c->bytes_sent, (unsigned long long)c->bytes_received,
+		c->retransmits);
+	json_rates(out, snap, c->sent_delta, c->received_delta);
+	fputc('}', out);
 }
 
 int export_json(FILE *out, const struct snapshot *snap)
@@ -204,7 +235,7 @@ int export_json(FILE *out, const struct snapshot *snap)
 	for (i = 0; i < snap->nnodes && !ferror(out); i++) {
 		if (i)
 			fputc(',', out);
-		json_node(out, &snap->nodes[i]);
+		json_node(out, snap, &snap->nodes[i]);
 	}
 	fputs("],\"edges\":[", out);
 	for (i = 0; i < snap->nedges && !ferror(out); i++) {
@@ -216,7 +247,7 @@ int export_json(FILE *out, const struct snapshot *snap)
 	for (i = 0; i < snap->nconns && !ferror(out); i++) {
 		if (i)
 			fputc(',', out);
-		json_conn(out, &snap->conns[i]);
+		json_conn(out, snap, &snap->conns[i]);
 	}
 	fputs("]}\n", out);
 	return export_finish(out);

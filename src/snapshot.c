@@ -122,6 +122,12 @@ static long address_node(struct builder *b, uint8_t family, const uint8_t *addr)
 	return (long)index;
 }
 
+/* Counts only grow; a close's final count (bytes acknowledged) may be below a live one. */
+static uint64_t since(uint64_t now, uint64_t before)
+{
+	return now > before ? now - before : 0;
+}
+
 static void copy_conn(const struct conn *conn, void *ctx)
 {
 	struct builder *b = ctx;
@@ -148,6 +154,11 @@ static void copy_conn(const struct conn *conn, void *ctx)
 	row->fresh = !conn->seeded && conn->first_frame == tracker_frame(b->in->tracker);
 	row->lport = conn->lport;
 	row->rport = conn->rport;
+	row->bytes_sent = conn->traffic.bytes_sent;
+	row->bytes_received = conn->traffic.bytes_received;
+	row->retransmits = conn->traffic.retransmits;
+	row->sent_delta = since(conn->traffic.bytes_sent, conn->shown.bytes_sent);
+	row->received_delta = since(conn->traffic.bytes_received, conn->shown.bytes_received);
 	addr_format(row->local, sizeof(row->local), conn->family, conn->laddr, conn->lport);
 	addr_format(row->remote, sizeof(row->remote), conn->family, conn->raddr, conn->rport);
 	if (!conn->proc)
@@ -158,9 +169,15 @@ static void copy_conn(const struct conn *conn, void *ctx)
 	if (d && !d->gone && d->cgroup_id && conn->cgroup_id && d->cgroup_id != conn->cgroup_id)
 		snap->stats.cgroup_mismatch++;
 	node = process_node(b, conn->proc, conn->netns);
-	if (node >= 0 && row->fresh)
+	if (node < 0)
+		return;
+	snap->nodes[node].bytes_sent += row->bytes_sent;
+	snap->nodes[node].bytes_received += row->bytes_received;
+	snap->nodes[node].sent_delta += row->sent_delta;
+	snap->nodes[node].received_delta += row->received_delta;
+	if (row->fresh)
 		snap->nodes[node].opened++;
-	if (node >= 0 && !conn->closed) {
+	if (!conn->closed) {
 		if (conn->dir == CONN_IN)
 			snap->nodes[node].conns_in++;
 		else
@@ -240,6 +257,11 @@ static void copy_edge(const struct edge *edge, void *ctx)
 		.active = edge->active,
 		.opened = edge->opened,
 		.closed = edge->closed,
+		.bytes_sent = edge->bytes_sent,
+		.bytes_received = edge->bytes_received,
+		.retransmits = edge->retransmits,
+		.sent_delta = edge->sent_delta,
+		.received_delta = edge->received_delta,
 	};
 }
 
@@ -424,6 +446,9 @@ int snapshot_rollup(const struct snapshot *snap, enum rollup by, struct snap_gro
 		groups[j].active += e->active;
 		groups[j].opened += e->opened;
 		groups[j].closed += e->closed;
+		groups[j].bytes_sent += e->bytes_sent;
+		groups[j].bytes_received += e->bytes_received;
+		groups[j].retransmits += e->retransmits;
 	}
 	*out = groups;
 	return (int)n;
@@ -444,4 +469,42 @@ void format_age(char *buf, size_t size, uint64_t ns)
 	else
 		snprintf(buf, size, "%llud%02uh", (unsigned long long)(s / 86400),
 			 (unsigned int)(s / 3600 % 24));
+}
+
+/* @value in units of 1024 from @unit on: what fits in 5 characters, rounded. */
+static void format_scaled(char *buf, size_t size, double value, int unit)
+{
+	static const char units[] = "KMGTPEZY";
+
+	while (value >= 1023.5 && unit < (int)sizeof(units) - 2) { /* "1024K" would be 1.0M */
+		value /= 1024;
+		unit++;
+	}
+	if (value < 9.95)
+		snprintf(buf, size, "%.1f%c", value, units[unit]);
+	else
+		snprintf(buf, size, "%.0f%c", value, units[unit]);
+}
+
+void format_bytes(char *buf, size_t size, uint64_t bytes)
+{
+	if (bytes < 1024)
+		snprintf(buf, size, "%u", (unsigned int)bytes);
+	else
+		format_scaled(buf, size, (double)bytes / 1024, 0);
+}
+
+void format_byte_rate(char *buf, size_t size, double rate)
+{
+	if (rate < 0)
+		snprintf(buf, size, "-");
+	else if (rate < 1023.5)
+		snprintf(buf, size, "%.0f", rate);
+	else
+		format_scaled(buf, size, rate / 1024, 0);
+}
+
+double snapshot_rate(const struct snapshot *snap, uint64_t bytes)
+{
+	return snap->interval_ns ? (double)bytes * 1e9 / (double)snap->interval_ns : -1.0;
 }

@@ -45,6 +45,11 @@ struct snap_conn {
 	bool seeded; /* open before conntop looked: age unknown */
 	bool fresh; /* opened since the previous frame */
 	uint16_t lport, rport;
+	uint32_t retransmits; /* segments this socket retransmitted */
+	uint64_t bytes_sent,
+		bytes_received; /* as this socket saw them: its final counts once closed */
+	uint64_t sent_delta,
+		received_delta; /* since the previous frame (0 for a seeded one's past) */
 	char comm[SNAP_COMM_LEN];
 	char local[ADDR_PORT_LEN];
 	char remote[ADDR_PORT_LEN];
@@ -70,6 +75,9 @@ struct snap_node {
 	uint8_t nlistening;
 	uint32_t conns_in, conns_out; /* open connections now */
 	uint32_t opened; /* its connections opened since the previous frame */
+	/* Its own sockets' traffic, over the connections this frame shows (open or just closed). */
+	uint64_t bytes_sent, bytes_received; /* their totals */
+	uint64_t sent_delta, received_delta; /* since the previous frame */
 };
 
 struct snap_edge {
@@ -77,6 +85,9 @@ struct snap_edge {
 	uint16_t port;
 	uint32_t active;
 	uint64_t opened, closed;
+	/* In the client's view, each connection once (struct edge): totals, then this frame's. */
+	uint64_t bytes_sent, bytes_received, retransmits;
+	uint64_t sent_delta, received_delta;
 };
 
 /* Room for "name@container", the longest label an edge end has. */
@@ -88,6 +99,7 @@ struct snap_group_edge {
 	uint16_t port;
 	uint32_t active;
 	uint64_t opened, closed;
+	uint64_t bytes_sent, bytes_received, retransmits;
 };
 
 enum rollup {
@@ -148,5 +160,17 @@ int snapshot_rollup(const struct snapshot *snap, enum rollup by, struct snap_gro
 
 /* "12.3s", "4m05s", "3h07m", "2d04h": how long, in at most 6 characters. */
 void format_age(char *buf, size_t size, uint64_t ns);
+
+/*
+ * An amount of bytes for people, in powers of 1024 as top and htop show memory: "0", "1023",
+ * "1.0K", "340K", "1.5M", "16E". At most 5 characters; the unit letter is all the suffix.
+ */
+void format_bytes(char *buf, size_t size, uint64_t bytes);
+
+/* A rate in bytes per second the same way ("1.2M"); "-" when negative (no interval yet). */
+void format_byte_rate(char *buf, size_t size, double rate);
+
+/* Bytes per second: @bytes moved over the snapshot's interval; -1 when it has none (first frame). */
+double snapshot_rate(const struct snapshot *snap, uint64_t bytes);
 
 #endif /* CONNTOP_SNAPSHOT_H */

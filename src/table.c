@@ -9,7 +9,8 @@ static const struct column_def columns[COL_COUNT] = {
 	[COL_DIR] = { "DIR", 3, false },	[COL_LOCAL] = { "LOCAL", 21, false },
 	[COL_REMOTE] = { "REMOTE", 21, false }, [COL_STATE] = { "STATE", 11, false },
 	[COL_AGE] = { "AGE", 6, true },		[COL_CONTAINER] = { "CONTAINER", 12, false },
-	[COL_NETNS] = { "NETNS", 10, false },
+	[COL_NETNS] = { "NETNS", 10, false },	[COL_SENT] = { "SENT", 4, true },
+	[COL_RECV] = { "RECV", 4, true },	[COL_RETR] = { "RETR", 4, true },
 };
 
 const struct column_def *table_column(enum column col)
@@ -68,6 +69,15 @@ void table_cell(const struct snap_conn *row, enum column col, char *buf, size_t 
 	case COL_NETNS:
 		snprintf(buf, size, "%u", row->netns);
 		break;
+	case COL_SENT:
+		snprintf(buf, size, "%llu", (unsigned long long)row->bytes_sent);
+		break;
+	case COL_RECV:
+		snprintf(buf, size, "%llu", (unsigned long long)row->bytes_received);
+		break;
+	case COL_RETR:
+		snprintf(buf, size, "%u", row->retransmits);
+		break;
 	default:
 		snprintf(buf, size, "?");
 	}
@@ -92,6 +102,8 @@ size_t table_counters(const struct snapshot *snap, struct counter *out, size_t m
 		{ "skipped runs", s->recursion_misses, true },
 		{ "nested", s->nested_rescued, false },
 		{ "failed connects", s->connect_failed, false },
+		{ "traffic full", s->traffic_full, true },
+		{ "traffic skipped", s->traffic_skipped, true },
 		{ "seeded", t->seeded, false },
 		{ "corrections", t->corrections, true },
 		{ "namespaces", snap->stats.seed.namespaces, false },

@@ -22,6 +22,9 @@ enum column {
 	COL_AGE,
 	COL_CONTAINER,
 	COL_NETNS,
+	COL_SENT, /* bytes, raw: the text export's; the screen shows them in human units */
+	COL_RECV,
+	COL_RETR,
 	COL_COUNT,
 };
 

@@ -10,6 +10,8 @@
 struct edge_entry {
 	struct edge edge;
 	bool touched; /* had a connection this frame */
+	/* The final counts of the connections closed on the edge so far (client's view). */
+	uint64_t done_sent, done_received, done_retransmits;
 	UT_hash_handle hh;
 };
 
@@ -196,9 +198,48 @@ static struct edge_entry *edge_get(struct topology *topo, const struct edge_key 
 	return entry;
 }
 
+static uint64_t since(uint64_t now, uint64_t before)
+{
+	return now > before ? now - before : 0; /* a close's final count may be below a live one */
+}
+
+/*
+ * Adds the traffic of @conn, one socket of a connection on the edge: its retransmits, and with
+ * @bytes (the socket that stands for the connection) its bytes in the client's view. An open
+ * socket adds what it has now, for this frame only; a closed one is shown closed in one frame
+ * only, and its final counts are kept from then on.
+ */
+static void add_traffic(struct edge_entry *entry, const struct conn *conn, bool bytes)
+{
+	struct edge *edge = &entry->edge;
+	/* The server's socket: what it received is what the client sent. */
+	bool swap = conn->dir == CONN_IN;
+	uint64_t sent = swap ? conn->traffic.bytes_received : conn->traffic.bytes_sent;
+	uint64_t received = swap ? conn->traffic.bytes_sent : conn->traffic.bytes_received;
+	uint64_t sent_before = swap ? conn->shown.bytes_received : conn->shown.bytes_sent;
+	uint64_t received_before = swap ? conn->shown.bytes_sent : conn->shown.bytes_received;
+
+	if (conn->closed)
+		entry->done_retransmits += conn->traffic.retransmits;
+	else
+		edge->retransmits += conn->traffic.retransmits;
+	if (!bytes)
+		return;
+	if (conn->closed) {
+		entry->done_sent += sent;
+		entry->done_received += received;
+	} else {
+		edge->bytes_sent += sent;
+		edge->bytes_received += received;
+	}
+	edge->sent_delta += since(sent, sent_before);
+	edge->received_delta += since(received, received_before);
+}
+
 /*
  * Counts one connection on its edge. @counted is the socket whose life stands for the
  * connection (the client's when both are local), @client and @server give names and namespaces.
+ * A local server's socket adds its retransmits too.
  */
 static void count_on_edge(struct topology *topo, const struct edge_key *key,
 			  const struct conn *counted, const struct conn *client,
@@ -211,6 +252,8 @@ static void count_on_edge(struct topology *topo, const struct edge_key *key,
 		return;
 	edge = &entry->edge;
 	entry->touched = true;
+	if (server && server != counted) /* both sockets are local: the server's retransmits */
+		add_traffic(entry, server, false);
 	if (!counted) /* the server side of a connection whose client side is gone */
 		goto names;
 	if (!counted->closed)
@@ -219,6 +262,7 @@ static void count_on_edge(struct topology *topo, const struct edge_key *key,
 		edge->opened++;
 	if (counted->closed)
 		edge->closed++;
+	add_traffic(entry, counted, true);
 names:
 	if (client) {
 		edge->client_proc = client->proc;
@@ -322,6 +366,8 @@ int topology_update(struct topology *topo, const struct tracker *tracker)
 	for (entry = topo->edges; entry; entry = entry->hh.next) {
 		entry->touched = false;
 		entry->edge.active = 0;
+		entry->edge.bytes_sent = entry->edge.bytes_received = entry->edge.retransmits = 0;
+		entry->edge.sent_delta = entry->edge.received_delta = 0;
 		entry->edge.client_proc = entry->edge.server_proc = NULL;
 	}
 	tracker_for_each_conn(tracker, collect_server_side, topo);
@@ -330,8 +376,12 @@ int topology_update(struct topology *topo, const struct tracker *tracker)
 	free_servers(topo);
 	forget_joined(topo, false); /* sockets gone; the rest are marked unseen for next time */
 	HASH_ITER (hh, topo->edges, entry, tmp) {
-		if (entry->touched)
+		if (entry->touched) { /* the open connections' counts, and the closed ones' */
+			entry->edge.bytes_sent += entry->done_sent;
+			entry->edge.bytes_received += entry->done_received;
+			entry->edge.retransmits += entry->done_retransmits;
 			continue;
+		}
 		HASH_DEL(topo->edges, entry);
 		free(entry);
 	}

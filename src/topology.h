@@ -38,6 +38,15 @@ struct edge {
 	uint32_t active; /* open connections now */
 	uint64_t opened; /* connections first seen while the edge existed, seeded ones excepted */
 	uint64_t closed;
+	/*
+	 * Traffic in the client's view: what clients sent to the server and what they got back,
+	 * each connection counted once (from its client socket, else from its server socket with
+	 * the directions swapped). Totals over the edge's life: the final counts of connections
+	 * closed while it existed, plus what the open ones have moved (a seeded one's history too).
+	 */
+	uint64_t bytes_sent, bytes_received;
+	uint64_t retransmits; /* both sockets' when both are local: each retransmits its own data */
+	uint64_t sent_delta, received_delta; /* bytes moved since the previous frame */
 	uint32_t netns[2]; /* client's and server's network namespace (0 for an address) */
 	char comm[2][CT_COMM_LEN]; /* client's and server's names, kept when a side's socket goes */
 	/* Valid until the tracker's next end of frame: for names. */

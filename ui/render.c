@@ -112,12 +112,13 @@ static void render_tabs_line(const struct view_state *view, struct grid *grid)
 /*
  * Column widths for this screen. The last column takes what is left. When the others do not fit,
  * the rightmost shrink first, to their minimum; past that, columns are clipped at the edge, as in
- * htop. Addresses are never cut.
+ * htop. Addresses are never cut. A column that may go (minimum 0) goes whole rather than keep less
+ * than its title, and so does the last one: no stub of a column at the edge.
  */
 static void layout(const struct view_column *cols, int ncols, int addr_width, int screen_cols,
 		   int *widths)
 {
-	int total = 0, i, excess, used = 0;
+	int total = 0, i, excess, used = 0, title;
 
 	for (i = 0; i < ncols; i++) {
 		widths[i] = cols[i].width;
@@ -133,12 +134,21 @@ static void layout(const struct view_column *cols, int ncols, int addr_width, in
 
 		widths[i] -= give;
 		excess -= give;
+		if (!cols[i].min && widths[i] < grid_text_width(cols[i].title, widths[i] + 1)) {
+			excess -= widths[i] + 1; /* and its gap */
+			widths[i] = 0;
+		}
 	}
 	for (i = 0; i < ncols - 1; i++)
 		used += widths[i] ? widths[i] + 1 : 0;
-	widths[ncols - 1] = screen_cols - used > cols[ncols - 1].width ?
-				    screen_cols - used :
-				    cols[ncols - 1].width; /* clipped at the edge, as in htop */
+	title = grid_text_width(cols[ncols - 1].title, screen_cols);
+	if (screen_cols - used < title)
+		widths[ncols - 1] = 0;
+	else
+		widths[ncols - 1] =
+			screen_cols - used > cols[ncols - 1].width ?
+				screen_cols - used :
+				cols[ncols - 1].width; /* clipped at the edge, as in htop */
 }
 
 static const char *branch_glyph(const struct view_row *row)
@@ -285,6 +295,29 @@ static void label_line(struct lines *l, const char *label, const char *value, en
 	put(l->grid, y, x, value, role);
 }
 
+/* Its sockets' bytes: rates over the last refresh; totals of the connections it has now. */
+static void detail_traffic(const struct snap_node *node, const struct snapshot *snap,
+			   struct lines *l)
+{
+	char text[128], sent[16], received[16], sent_rate[16], received_rate[16];
+
+	format_bytes(sent, sizeof(sent), node->bytes_sent);
+	format_bytes(received, sizeof(received), node->bytes_received);
+	if (snap->interval_ns) {
+		format_byte_rate(sent_rate, sizeof(sent_rate),
+				 snapshot_rate(snap, node->sent_delta));
+		format_byte_rate(received_rate, sizeof(received_rate),
+				 snapshot_rate(snap, node->received_delta));
+		snprintf(text, sizeof(text),
+			 "%sB/s out, %sB/s in; its connections now: %sB out, %sB in", sent_rate,
+			 received_rate, sent, received);
+	} else {
+		snprintf(text, sizeof(text), "its connections now: %sB out, %sB in", sent,
+			 received);
+	}
+	label_line(l, "Traffic", text, ROLE_NORMAL);
+}
+
 static void detail_facts(const struct snap_node *node, const struct snapshot *snap, struct lines *l)
 {
 	char text[2 * SNAP_NAME_LEN + 64];
@@ -319,6 +352,7 @@ static void detail_facts(const struct snap_node *node, const struct snapshot *sn
 	else
 		snprintf(text, sizeof(text), "%u in, %u out", node->conns_in, node->conns_out);
 	label_line(l, "Connections", text, ROLE_NORMAL);
+	detail_traffic(node, snap, l);
 }
 
 static void title_line(struct lines *l, const char *text)
@@ -373,6 +407,7 @@ static const char *const help_keys[][2] = {
 	{ "/ \\ F3 F4", "search names, commands and addresses as you type" },
 	{ "F Esc", "clear every filter" },
 	{ "s F6", "choose the sort column; < and > move it, I inverts" },
+	{ "r", "sort by rate (bytes/s sent and received), heaviest first" },
 	{ "Space Z", "pause the screen; counting goes on" },
 	{ "d", "refresh interval in seconds" },
 	{ "e", "export what is shown to a file (.json, .dot, else text)" },

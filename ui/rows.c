@@ -54,6 +54,24 @@ static void format_rate(char *buf, size_t size, double rate)
 		snprintf(buf, size, "%.0f", rate);
 }
 
+/* "99999", then "100K", "1M": a count in at most 5 characters (powers of 1000). */
+static void format_count(char *buf, size_t size, uint64_t n)
+{
+	static const char units[] = "KMGTPE";
+	double value = (double)n;
+	int unit = -1;
+
+	if (n < 100000) {
+		snprintf(buf, size, "%llu", (unsigned long long)n);
+		return;
+	}
+	while (value >= 999.5 && unit < (int)sizeof(units) - 2) {
+		value /= 1000;
+		unit++;
+	}
+	snprintf(buf, size, "%.0f%c", value, units[unit]);
+}
+
 static const char *container_label(const struct snap_container *c)
 {
 	return c->pod[0] ? c->pod : c->name[0] ? c->name : "-";
@@ -104,6 +122,28 @@ static double conn_pid_number(const struct view_rows *rows, const struct view_ro
 static double conn_age_number(const struct view_rows *rows, const struct view_row *row)
 {
 	return (double)conn_of(rows, row)->age_ns;
+}
+
+static double conn_rate_number(const struct view_rows *rows, const struct view_row *row)
+{
+	const struct snap_conn *c = conn_of(rows, row);
+
+	return rows_rate(rows->snap, c->sent_delta + c->received_delta);
+}
+
+static uint64_t conn_sent_value(const struct view_rows *rows, const struct view_row *row)
+{
+	return conn_of(rows, row)->bytes_sent;
+}
+
+static uint64_t conn_recv_value(const struct view_rows *rows, const struct view_row *row)
+{
+	return conn_of(rows, row)->bytes_received;
+}
+
+static uint64_t conn_retr_value(const struct view_rows *rows, const struct view_row *row)
+{
+	return conn_of(rows, row)->retransmits;
 }
 
 /* Cells of the node table. */
@@ -157,6 +197,13 @@ static double node_rate_number(const struct view_rows *rows, const struct view_r
 	return rows_rate(rows->snap, node_of(rows, row)->opened);
 }
 
+static double node_bytes_rate_number(const struct view_rows *rows, const struct view_row *row)
+{
+	const struct snap_node *node = node_of(rows, row);
+
+	return rows_rate(rows->snap, node->sent_delta + node->received_delta);
+}
+
 static void node_listen(const struct view_rows *rows, const struct view_row *row, char *buf,
 			size_t size)
 {
@@ -204,6 +251,13 @@ static double group_out_number(const struct view_rows *rows, const struct view_r
 static double group_rate_number(const struct view_rows *rows, const struct view_row *row)
 {
 	return rows_rate(rows->snap, group_of(rows, row)->opened);
+}
+
+static double group_bytes_rate_number(const struct view_rows *rows, const struct view_row *row)
+{
+	const struct group_row *g = group_of(rows, row);
+
+	return rows_rate(rows->snap, g->sent_delta + g->received_delta);
 }
 
 static void group_listen(const struct view_rows *rows, const struct view_row *row, char *buf,
@@ -285,6 +339,30 @@ static double tree_closed_number(const struct view_rows *rows, const struct view
 						  edge_of(rows, row)->closed);
 }
 
+/* A server row's traffic is its branches' sum. */
+#define TREE_FIELD(row_, field) \
+	((row_)->kind == ROW_SERVER ? server_of(rows, row_)->field : edge_of(rows, row_)->field)
+
+static double tree_rate_number(const struct view_rows *rows, const struct view_row *row)
+{
+	return rows_rate(rows->snap, TREE_FIELD(row, sent_delta) + TREE_FIELD(row, received_delta));
+}
+
+static uint64_t tree_sent_value(const struct view_rows *rows, const struct view_row *row)
+{
+	return TREE_FIELD(row, bytes_sent);
+}
+
+static uint64_t tree_recv_value(const struct view_rows *rows, const struct view_row *row)
+{
+	return TREE_FIELD(row, bytes_received);
+}
+
+static uint64_t tree_retr_value(const struct view_rows *rows, const struct view_row *row)
+{
+	return TREE_FIELD(row, retransmits);
+}
+
 static void tree_netns(const struct view_rows *rows, const struct view_row *row, char *buf,
 		       size_t size)
 {
@@ -313,6 +391,37 @@ static void node_rate(const struct view_rows *rows, const struct view_row *row, 
 	format_rate(buf, size, node_rate_number(rows, row));
 }
 
+/*
+ * Traffic cells in human units (bytes in powers of 1024, as top; counts in powers of 1000), and
+ * their sort keys, from one value.
+ */
+#define AMOUNT_CELL(name, format)                                                             \
+	static void name(const struct view_rows *rows, const struct view_row *row, char *buf, \
+			 size_t size)                                                         \
+	{                                                                                     \
+		format(buf, size, name##_value(rows, row));                                   \
+	}                                                                                     \
+	static double name##_number(const struct view_rows *rows, const struct view_row *row) \
+	{                                                                                     \
+		return (double)name##_value(rows, row);                                       \
+	}
+#define RATE_TEXT(name, number)                                                               \
+	static void name(const struct view_rows *rows, const struct view_row *row, char *buf, \
+			 size_t size)                                                         \
+	{                                                                                     \
+		format_byte_rate(buf, size, number(rows, row));                               \
+	}
+AMOUNT_CELL(conn_sent, format_bytes)
+AMOUNT_CELL(conn_recv, format_bytes)
+AMOUNT_CELL(conn_retr, format_count)
+AMOUNT_CELL(tree_sent, format_bytes)
+AMOUNT_CELL(tree_recv, format_bytes)
+AMOUNT_CELL(tree_retr, format_count)
+RATE_TEXT(conn_rate, conn_rate_number)
+RATE_TEXT(node_bytes_rate, node_bytes_rate_number)
+RATE_TEXT(group_bytes_rate, group_bytes_rate_number)
+RATE_TEXT(tree_rate, tree_rate_number)
+
 static void group_rate(const struct view_rows *rows, const struct view_row *row, char *buf,
 		       size_t size)
 {
@@ -320,55 +429,66 @@ static void group_rate(const struct view_rows *rows, const struct view_row *row,
 }
 
 static const struct view_column node_columns[] = {
-	{ "PID", 7, 7, true, false, node_pid, node_pid_number },
-	{ "NAME", 15, 8, false, false, node_comm, NULL },
-	{ "CONTAINER", 14, 8, false, false, node_container, NULL },
-	{ "IN", 5, 5, true, false, node_in, node_in_number },
-	{ "OUT", 5, 5, true, false, node_out, node_out_number },
-	{ "OPEN/S", 7, 6, true, false, node_rate, node_rate_number },
-	{ "LISTEN", 12, 6, false, false, node_listen, NULL },
-	{ "NETNS", 10, 0, false, false, node_netns, NULL },
-	{ "COMMAND", 7, 0, false, false, node_cmdline, NULL },
+	{ "PID", 7, 7, true, false, node_pid, node_pid_number, false },
+	{ "NAME", 15, 8, false, false, node_comm, NULL, false },
+	{ "CONTAINER", 14, 8, false, false, node_container, NULL, false },
+	{ "IN", 5, 5, true, false, node_in, node_in_number, true },
+	{ "OUT", 5, 5, true, false, node_out, node_out_number, true },
+	{ "OPEN/S", 7, 6, true, false, node_rate, node_rate_number, true },
+	{ "RATE", 5, 5, true, false, node_bytes_rate, node_bytes_rate_number, true },
+	{ "LISTEN", 12, 6, false, false, node_listen, NULL, false },
+	{ "NETNS", 10, 0, false, false, node_netns, NULL, false },
+	{ "COMMAND", 7, 0, false, false, node_cmdline, NULL, false },
 };
 
 static const struct view_column container_group_columns[] = {
-	{ "CONTAINER", 30, 10, false, false, group_label_text, NULL },
-	{ "PROCS", 6, 6, true, false, group_procs, group_procs_number },
-	{ "IN", 6, 6, true, false, group_in, group_in_number },
-	{ "OUT", 6, 6, true, false, group_out, group_out_number },
-	{ "OPEN/S", 7, 6, true, false, group_rate, group_rate_number },
-	{ "LISTEN", 6, 0, false, false, group_listen, NULL },
+	{ "CONTAINER", 30, 10, false, false, group_label_text, NULL, false },
+	{ "PROCS", 6, 6, true, false, group_procs, group_procs_number, true },
+	{ "IN", 6, 6, true, false, group_in, group_in_number, true },
+	{ "OUT", 6, 6, true, false, group_out, group_out_number, true },
+	{ "OPEN/S", 7, 6, true, false, group_rate, group_rate_number, true },
+	{ "RATE", 5, 5, true, false, group_bytes_rate, group_bytes_rate_number, true },
+	{ "LISTEN", 6, 0, false, false, group_listen, NULL, false },
 };
 
 /* The same, titled for namespaces. */
 static const struct view_column netns_group_columns[] = {
-	{ "NETNS", 30, 10, false, false, group_label_text, NULL },
-	{ "PROCS", 6, 6, true, false, group_procs, group_procs_number },
-	{ "IN", 6, 6, true, false, group_in, group_in_number },
-	{ "OUT", 6, 6, true, false, group_out, group_out_number },
-	{ "OPEN/S", 7, 6, true, false, group_rate, group_rate_number },
-	{ "LISTEN", 6, 0, false, false, group_listen, NULL },
+	{ "NETNS", 30, 10, false, false, group_label_text, NULL, false },
+	{ "PROCS", 6, 6, true, false, group_procs, group_procs_number, true },
+	{ "IN", 6, 6, true, false, group_in, group_in_number, true },
+	{ "OUT", 6, 6, true, false, group_out, group_out_number, true },
+	{ "OPEN/S", 7, 6, true, false, group_rate, group_rate_number, true },
+	{ "RATE", 5, 5, true, false, group_bytes_rate, group_bytes_rate_number, true },
+	{ "LISTEN", 6, 0, false, false, group_listen, NULL, false },
 };
 
 static const struct view_column conn_columns[] = {
-	{ "PID", 7, 7, true, false, conn_pid, conn_pid_number },
-	{ "COMM", 15, 8, false, false, conn_comm, NULL },
-	{ "DIR", 3, 3, false, false, conn_dir, NULL },
-	{ "LOCAL", 15, 15, false, true, conn_local, NULL },
-	{ "REMOTE", 15, 15, false, true, conn_remote, NULL },
-	{ "STATE", 11, 11, false, false, conn_state, NULL },
-	{ "AGE", 7, 7, true, false, conn_age, conn_age_number },
-	{ "CONTAINER", 9, 0, false, false, conn_container, NULL },
+	{ "PID", 7, 7, true, false, conn_pid, conn_pid_number, false },
+	{ "COMM", 15, 10, false, false, conn_comm, NULL, false },
+	{ "DIR", 3, 3, false, false, conn_dir, NULL, false },
+	{ "LOCAL", 15, 15, false, true, conn_local, NULL, false },
+	{ "REMOTE", 15, 15, false, true, conn_remote, NULL, false },
+	{ "STATE", 11, 11, false, false, conn_state, NULL, false },
+	{ "AGE", 7, 7, true, false, conn_age, conn_age_number, false },
+	{ "RATE", 5, 5, true, false, conn_rate, conn_rate_number, true },
+	{ "SENT", 5, 5, true, false, conn_sent, conn_sent_number, true },
+	{ "RECV", 5, 5, true, false, conn_recv, conn_recv_number, true },
+	{ "RETR", 5, 5, true, false, conn_retr, conn_retr_number, true },
+	{ "CONTAINER", 9, 0, false, false, conn_container, NULL, false },
 };
 
 static const struct view_column tree_columns[] = {
-	{ "SERVER / CLIENT", 30, 16, false, false, tree_name, NULL },
-	{ "CONTAINER", 14, 0, false, false, tree_container, NULL },
-	{ "PORT", 6, 6, true, false, tree_port, tree_port_number },
-	{ "ACTIVE", 6, 6, true, false, tree_active, tree_active_number },
-	{ "OPENED", 7, 7, true, false, tree_opened, tree_opened_number },
-	{ "CLOSED", 7, 7, true, false, tree_closed, tree_closed_number },
-	{ "NETNS", 5, 0, false, false, tree_netns, NULL },
+	{ "SERVER / CLIENT", 30, 16, false, false, tree_name, NULL, false },
+	{ "CONTAINER", 14, 0, false, false, tree_container, NULL, false },
+	{ "PORT", 6, 6, true, false, tree_port, tree_port_number, false },
+	{ "ACTIVE", 6, 6, true, false, tree_active, tree_active_number, true },
+	{ "OPENED", 7, 7, true, false, tree_opened, tree_opened_number, true },
+	{ "CLOSED", 7, 7, true, false, tree_closed, tree_closed_number, true },
+	{ "RATE", 5, 5, true, false, tree_rate, tree_rate_number, true },
+	{ "SENT", 5, 5, true, false, tree_sent, tree_sent_number, true },
+	{ "RECV", 5, 5, true, false, tree_recv, tree_recv_number, true },
+	{ "RETR", 5, 5, true, false, tree_retr, tree_retr_number, true },
+	{ "NETNS", 5, 0, false, false, tree_netns, NULL, false },
 };
 
 #define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -389,6 +509,17 @@ const struct view_column *rows_columns(enum table_kind table, enum group_by grou
 		*count = COUNT(tree_columns);
 		return tree_columns;
 	}
+}
+
+int rows_rate_column(enum table_kind table, enum group_by group)
+{
+	int ncols, i;
+	const struct view_column *cols = rows_columns(table, group, &ncols);
+
+	for (i = 0; i < ncols; i++)
+		if (!strcmp(cols[i].title, "RATE"))
+			return i;
+	return -1;
 }
 
 bool rows_conn_of(const struct snap_node *node, const struct snap_conn *conn)
@@ -538,6 +669,8 @@ static int build_groups(struct view_rows *rows, const struct rows_query *q)
 		rows->groups[j].conns_in += node->conns_in;
 		rows->groups[j].conns_out += node->conns_out;
 		rows->groups[j].opened += node->opened;
+		rows->groups[j].sent_delta += node->sent_delta;
+		rows->groups[j].received_delta += node->received_delta;
 		add_ports(rows->groups[j].listening, &rows->groups[j].nlistening, node->listening,
 			  node->nlistening);
 	}
@@ -587,6 +720,11 @@ static int build_tree(struct view_rows *rows, const struct rows_query *q)
 		s->active += e->active;
 		s->opened += e->opened;
 		s->closed += e->closed;
+		s->bytes_sent += e->bytes_sent;
+		s->bytes_received += e->bytes_received;
+		s->retransmits += e->retransmits;
+		s->sent_delta += e->sent_delta;
+		s->received_delta += e->received_delta;
 		add_ports(s->ports, &s->nports, &e->port, 1);
 		row = add_row(rows, &cap, ROW_BRANCH, i, branch_key(snap, e));
 		if (!row)

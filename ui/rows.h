@@ -36,6 +36,7 @@ struct group_row {
 	char container[SNAP_NAME_LEN]; /* the value a container filter takes; "" outside one */
 	uint32_t netns; /* GROUP_NETNS */
 	uint32_t procs, conns_in, conns_out, opened;
+	uint64_t sent_delta, received_delta; /* its processes' bytes since the previous frame */
 	uint16_t listening[SNAP_MAX_LISTEN];
 	uint8_t nlistening;
 };
@@ -45,6 +46,8 @@ struct server_row {
 	size_t node; /* into snap->nodes */
 	uint32_t active;
 	uint64_t opened, closed;
+	uint64_t bytes_sent, bytes_received, retransmits; /* in the clients' view */
+	uint64_t sent_delta, received_delta;
 	uint16_t ports[SNAP_MAX_LISTEN]; /* its branches' ports, sorted */
 	uint8_t nports;
 };
@@ -96,10 +99,14 @@ struct view_column {
 		     size_t size);
 	/* The sort key of a numeric column; NULL sorts by text. */
 	double (*number)(const struct view_rows *rows, const struct view_row *row);
+	bool descending; /* an amount: chosen to sort by, it sorts the most first (as htop's CPU%) */
 };
 
 /* The columns of @table; the last one takes the width left over. */
 const struct view_column *rows_columns(enum table_kind table, enum group_by group, int *count);
+
+/* The RATE column of @table (bytes per second, sent and received), or -1. */
+int rows_rate_column(enum table_kind table, enum group_by group);
 
 /* Returns 0, or -ENOMEM (and @rows empty). */
 int rows_build(struct view_rows *rows, const struct snapshot *snap, const struct rows_query *q);

@@ -322,6 +322,23 @@ static void set_container_filter(struct view_state *view, const char *value)
 		  strcmp(value, ANY_CONTAINER) ? value : "");
 }
 
+/*
+ * Sorts by column @col. An amount (bytes, rates, counts) sorts the most first, as htop sorts CPU%;
+ * any other column keeps the direction there was.
+ */
+static void sort_by(struct view_state *view, int col)
+{
+	enum table_kind table = view_table(view);
+	int ncols;
+	const struct view_column *cols = rows_columns(table, view->group, &ncols);
+
+	if (col < 0 || col >= ncols)
+		return;
+	view->sort_column[table] = col;
+	if (cols[col].descending)
+		view->sort_descending[table] = true;
+}
+
 static enum view_reaction commit_pick(struct view_state *view, const struct snapshot *snap,
 				      int screen_rows)
 {
@@ -330,7 +347,7 @@ static enum view_reaction commit_pick(struct view_state *view, const struct snap
 	view->overlay = OVERLAY_NONE;
 	if (view->prompt == PROMPT_SORT) {
 		if (at >= 0)
-			view->sort_column[view_table(view)] = (int)at;
+			sort_by(view, (int)at);
 	} else if (at >= 0) {
 		set_container_filter(view, view->pick[at]);
 	} else if (view->input[0]) { /* a name not seen yet: filter by what was typed */
@@ -659,6 +676,10 @@ static enum view_reaction apply_main(struct view_state *view, int key, const str
 	case '>':
 	case 'I':
 		return change_sort(view, key, snap, screen_rows);
+	case 'r': /* the heaviest first: bytes per second, sent and received */
+		sort_by(view, rows_rate_column(view_table(view), view->group));
+		view_sync(view, snap, screen_rows);
+		return VIEW_REDRAW;
 	case ' ':
 	case 'Z': /* htop's */
 		view->paused = !view->paused;

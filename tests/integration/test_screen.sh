@@ -20,9 +20,9 @@ trap tmux_cleanup EXIT
 ESC=$'\e'
 # The sort marker: grep -E in any locale, as bytes.
 MARK='(▲|▼)'
-NODES_TITLES="^ +PID$MARK? +NAME +CONTAINER +IN +OUT +OPEN/S +LISTEN +NETNS +COMMAND"
-CONNS_TITLES="^ +PID$MARK? +COMM +DIR +LOCAL +REMOTE +STATE +AGE +CONTAINER"
-TOPO_TITLES="^SERVER / CLIENT$MARK? +CONTAINER +PORT +ACTIVE +OPENED +CLOSED +NETNS"
+NODES_TITLES="^ +PID$MARK? +NAME +CONTAINER +IN +OUT +OPEN/S +RATE$MARK? +LISTEN +NETNS +COMMAND"
+CONNS_TITLES="^ +PID$MARK? +COMM +DIR +LOCAL +REMOTE +STATE +AGE +RATE +SENT +RECV +RETR"
+TOPO_TITLES="^SERVER / CLIENT$MARK? +CONTAINER +PORT +ACTIVE +OPENED +CLOSED +RATE +SENT +RECV +RETR"
 PORT_A=17301 PORT_B=17302 PORT_EVIL=17303
 
 screen() { tmux capture-pane -p -t "$PANE"; }
@@ -135,8 +135,8 @@ check "Topology: the server with its client branch under it" \
 keys Tab
 check "Tab: back to the Nodes view" wait_until 5 view_is "$NODES_TITLES"
 check "Nodes: the server with its listening port" \
-	wait_until 10 body_has "^ *$PID_srvA +tcpfixture +- +1 +0 +[0-9.]+ +$PORT_A "
-check "Nodes: the client, no listening port" body_has "^ *$PID_cA +tcpfixture +- +0 +1 +[0-9.]+ +- "
+	wait_until 10 body_has "^ *$PID_srvA +tcpfixture +- +1 +0 +[0-9.]+ +[0-9.KMGTPE-]+ +$PORT_A "
+check "Nodes: the client, no listening port" body_has "^ *$PID_cA +tcpfixture +- +0 +1 +[0-9.]+ +[0-9.KMGTPE-]+ +- "
 
 # --- a hostile name is shown as text ---
 evil_row() { body | grep -F -- "\\x1b[31mevil" | grep -qE "^ *$PID_evil "; }
@@ -353,7 +353,7 @@ check "Esc cancels it" wait_until 5 row_has -1 '^F1Help '
 # --- resize ---
 tmux resize-window -t "$SESSION" -x 80 -y 24
 check "80x24: redrawn, titles and footer in place" wait_until 5 eval \
-	"[ \"\$(pane_height)\" = 24 ] && view_is '${CONNS_TITLES% +CONTAINER}' && row_has -1 '^F1Help '"
+	"[ \"\$(pane_height)\" = 24 ] && view_is '${CONNS_TITLES% +SENT +RECV +RETR}' && row_has -1 '^F1Help '"
 check "80x24: the clock at the right edge" eval \
 	"row_has 0 '[0-9]{2}:[0-9]{2}:[0-9]{2}\$' && [ \"\$(row 0 | wc -m)\" -eq 81 ]"
 tmux resize-window -t "$SESSION" -x 40 -y 12

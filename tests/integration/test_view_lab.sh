@@ -24,10 +24,10 @@ WEB_CID12=${LAB_WEB_CID:0:12}
 CACHE_CID12=${LAB_CACHE_CID:0:12}
 NGINX_PIDS_RE="($(echo "$LAB_NGINX_PIDS" | tr ' ' '|'))"
 MARK='(▲|▼)'
-NODES_TITLES="^ +PID$MARK? +NAME +CONTAINER +IN +OUT +OPEN/S +LISTEN +NETNS +COMMAND"
-CONNS_TITLES="^ +PID$MARK? +COMM +DIR +LOCAL +REMOTE +STATE +AGE +CONTAINER"
-TOPO_TITLES="^SERVER / CLIENT$MARK? +CONTAINER +PORT +ACTIVE +OPENED +CLOSED +NETNS"
-GROUP_TITLES="^CONTAINER$MARK? +PROCS +IN +OUT +OPEN/S +LISTEN"
+NODES_TITLES="^ +PID$MARK? +NAME +CONTAINER +IN +OUT +OPEN/S +RATE$MARK? +LISTEN +NETNS +COMMAND"
+CONNS_TITLES="^ +PID$MARK? +COMM +DIR +LOCAL +REMOTE +STATE +AGE +RATE +SENT +RECV +RETR +CONTAINER"
+TOPO_TITLES="^SERVER / CLIENT$MARK? +CONTAINER +PORT +ACTIVE +OPENED +CLOSED +RATE +SENT +RECV +RETR +NETNS"
+GROUP_TITLES="^CONTAINER$MARK? +PROCS +IN +OUT +OPEN/S +RATE$MARK? +LISTEN"
 
 screen() { tmux capture-pane -p -t "$PANE"; }
 screen_has() { screen | grep -qE -- "$1"; }
@@ -65,11 +65,11 @@ keys "$CONNTOP -d 0.2 2>$TMP/screen.err; echo conntop-exit=\$?" Enter
 check "the Nodes view" wait_until 15 view_is "$NODES_TITLES"
 
 # --- Nodes: each server with its container's label ---
-nginx_row="^ *$NGINX_PIDS_RE +nginx +$WEB_CID12 +[0-9]+ +[0-9]+ +[0-9.]+ +"
+nginx_row="^ *$NGINX_PIDS_RE +nginx +$WEB_CID12 +[0-9]+ +[0-9]+ +[0-9.]+ +[0-9.KMGTPE-]+ +"
 check "Nodes: nginx, labelled with its Docker container" wait_until 10 body_has "$nginx_row"
 check "Nodes: nginx listens on $LAB_WEB_PORT" body_has "${nginx_row}$LAB_WEB_PORT "
 check "Nodes: redis-server, labelled with its Kubernetes container" \
-	wait_until 10 body_has "^ *$LAB_REDIS_PID +redis-server +$CACHE_CID12 +1 +0 +[0-9.]+ +$LAB_CACHE_PORT "
+	wait_until 10 body_has "^ *$LAB_REDIS_PID +redis-server +$CACHE_CID12 +1 +0 +[0-9.]+ +[0-9.KMGTPE-]+ +$LAB_CACHE_PORT "
 check "Nodes: the clients, on the host" \
 	wait_until 10 body_has "^ *$HOLD_WEB +tcpfixture +- +0 +1 "
 body_has "$nginx_row" || dump
@@ -147,8 +147,8 @@ check "F: nginx's rows are back" wait_until 5 body_has " $LAB_WEB_IP:$LAB_WEB_PO
 keys g
 grouped() {
 	row_has 2 '^ 1 Nodes by container ' && view_is "$GROUP_TITLES" &&
-		body_has "^$WEB_CID12 +[0-9]+ +1 +0 +[0-9.]+ +$LAB_WEB_PORT\$" &&
-		body_has "^$CACHE_CID12 +1 +1 +0 +[0-9.]+ +$LAB_CACHE_PORT\$" && body_has '^host +[0-9]+ '
+		body_has "^$WEB_CID12 +[0-9]+ +1 +0 +[0-9.]+ +[0-9.KMGTPE-]+ +$LAB_WEB_PORT\$" &&
+		body_has "^$CACHE_CID12 +1 +1 +0 +[0-9.]+ +[0-9.KMGTPE-]+ +$LAB_CACHE_PORT\$" && body_has '^host +[0-9]+ '
 }
 check "g: grouped by container, one row per container" wait_until 5 grouped
 grouped || dump

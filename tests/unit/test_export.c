@@ -14,11 +14,15 @@
 #define COUNTERS_ZERO                                                                            \
 	"processes: 0  listening: 0  closed unseen: 0  not accepted: 0  late: 0  duplicate: 0  " \
 	"invalid: 0  table full: 0  tombstones evicted: 0  pending full: 0  ring full: 0  "      \
-	"skipped runs: 0  nested: 0  failed connects: 0  seeded: 0  corrections: 0  "            \
+	"skipped runs: 0  nested: 0  failed connects: 0  traffic full: 0  traffic skipped: 0  "  \
+	"seeded: 0  corrections: 0  "                                                            \
 	"namespaces: 0  namespace errors: 0  sockets dumped: 0  dump passes: 0  edges: 0  "      \
 	"joined: 0  edge table full: 0  cgroup mismatch: 0"
 
-/* Compares with a file under tests/fixtures/export/: review a change there as a diff. */
+/*
+ * Compares with a file under tests/fixtures/export/: review a change there as a diff.
+ * CONNTOP_UPDATE_GOLDEN=1 writes the file instead.
+ */
 static void assert_golden(const char *text, const char *name)
 {
 	static char want[16384];
@@ -27,6 +31,12 @@ static void assert_golden(const char *text, const char *name)
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/export/%s", getenv("FIXTURES") ?: "tests/fixtures", name);
+	if (getenv("CONNTOP_UPDATE_GOLDEN")) {
+		f = fopen(path, "w");
+		assert_non_null(f);
+		fputs(text, f);
+		fclose(f);
+	}
 	f = fopen(path, "r");
 	assert_non_null(f);
 	n = fread(want, 1, sizeof(want) - 1, f);
@@ -64,11 +74,11 @@ static void empty_frame(void **state)
 		frame_of(t, NULL, NULL),
 		"conntop 11:06:40  events: 0  lost: 0  active: 0  opened: 0 (in 0, out "
 		"0)  closed: 0\n" COUNTERS_ZERO "\n"
-		"PID COMM DIR LOCAL REMOTE STATE AGE CONTAINER NETNS\n"
+		"PID COMM DIR LOCAL REMOTE STATE AGE CONTAINER NETNS SENT RECV RETR\n"
 		"\nNODES\nPID COMM USER CONTAINER NAME POD NETNS LISTEN IN OUT PPID CMDLINE\n"
-		"\nEDGES\nCLIENT SERVER PORT ACTIVE OPENED CLOSED\n"
-		"\nCONTAINER EDGES\nCLIENT SERVER PORT ACTIVE OPENED CLOSED\n"
-		"\nNETNS EDGES\nCLIENT SERVER PORT ACTIVE OPENED CLOSED\n"
+		"\nEDGES\nCLIENT SERVER PORT ACTIVE OPENED CLOSED SENT RECV RETR\n"
+		"\nCONTAINER EDGES\nCLIENT SERVER PORT ACTIVE OPENED CLOSED SENT RECV RETR\n"
+		"\nNETNS EDGES\nCLIENT SERVER PORT ACTIVE OPENED CLOSED SENT RECV RETR\n"
 		"\n");
 	tracker__free(t);
 }
@@ -77,7 +87,10 @@ static void rows_nodes_edges_and_rollups(void **state)
 {
 	struct tracker *t = tracker__new(NULL);
 	struct topology *topo = topology__new(64);
-	struct source_stats src = { .lost = 2, .recursion_misses = 1, .connect_failed = 4 };
+	struct source_stats src = {
+		.lost = 2, .recursion_misses = 1, .connect_failed = 4, .traffic_full = 5
+	};
+	struct ct_traffic server = { 1048576, 120, 0, 0 }, client = { 120, 1048576, 2, 0 };
 	struct ct_event e;
 
 	(void)state;
@@ -89,6 +102,9 @@ static void rows_nodes_edges_and_rollups(void **state)
 	tracker_apply(t, &e);
 	e = test_event_addr(CT_EV_CONNECT, 3, 0, NULL, "fd00::1:2:3:4", 51000, "fd00::9", 80);
 	tracker_apply(t, &e);
+	/* Bytes are raw counts: one local connection, counted once on its edge, client's view. */
+	tracker_set_traffic(t, 1, &server, true);
+	tracker_set_traffic(t, 2, &client, true);
 	assert_golden(frame_of(t, topo, &src), "rows_nodes_edges.txt");
 	topology__free(topo);
 	tracker__free(t);

@@ -188,12 +188,13 @@ static struct snapshot *scene(void)
 	address(snap, 7, "fd00::9");
 	snap->nedges = 6;
 	snap->edges = calloc(snap->nedges, sizeof(*snap->edges));
-	snap->edges[0] = (struct snap_edge){ 0, 1, 80, 3, 10, 7 };
-	snap->edges[1] = (struct snap_edge){ 3, 1, 443, 0, 2, 2 };
-	snap->edges[2] = (struct snap_edge){ 1, 2, 9000, 1, 1, 0 };
-	snap->edges[3] = (struct snap_edge){ 2, 4, 6379, 1, 1, 0 };
-	snap->edges[4] = (struct snap_edge){ 6, 5, 22, 1, 1, 0 };
-	snap->edges[5] = (struct snap_edge){ 5, 7, 443, 1, 4, 3 };
+	/* client, server, port, active, opened, closed, sent, received, retransmits, deltas */
+	snap->edges[0] = (struct snap_edge){ 0, 1, 80, 3, 10, 7, 1288490, 3565158, 2, 0, 0 };
+	snap->edges[1] = (struct snap_edge){ 3, 1, 443, 0, 2, 2, 512, 1023, 0, 0, 0 };
+	snap->edges[2] = (struct snap_edge){ 1, 2, 9000, 1, 1, 0, 0, 0, 0, 0, 0 };
+	snap->edges[3] = (struct snap_edge){ 2, 4, 6379, 1, 1, 0, 0, 0, 5, 0, 0 };
+	snap->edges[4] = (struct snap_edge){ 6, 5, 22, 1, 1, 0, 0, 0, 0, 0, 0 };
+	snap->edges[5] = (struct snap_edge){ 5, 7, 443, 1, 4, 3, 0, 5ull << 40, 0, 0, 0 };
 	return snap;
 }
 
@@ -283,12 +284,20 @@ static void edges_are_labelled(void **state)
 	char *dot = dot_of(snap);
 
 	(void)state;
+	/* Bytes in the client's view, in human units; retransmits when there were any. */
 	assert_non_null(strstr(dot, "\t\"pid:100:1000\" -> \"pid:300:3000\" "
-				    "[label=\":80\\n3 active, 10 opened, 7 closed\"];\n"));
+				    "[label=\":80\\n3 active, 10 opened, 7 closed\\n1.2MB sent, "
+				    "3.4MB received, 2 retransmits\"];\n"));
 	/* No connection open now: dashed. */
 	assert_non_null(strstr(dot, "\t\"pid:400:4000\" -> \"pid:300:3000\" "
-				    "[label=\":443\\n0 active, 2 opened, 2 closed\", "
-				    "style=dashed];\n"));
+				    "[label=\":443\\n0 active, 2 opened, 2 closed\\n512B sent, "
+				    "1023B received\", style=dashed];\n"));
+	/* No bytes moved: no bytes line. */
+	assert_non_null(strstr(dot, "[label=\":9000\\n1 active, 1 opened, 0 closed\"];\n"));
+	assert_non_null(strstr(dot, "[label=\":6379\\n1 active, 1 opened, 0 closed\\n"
+				    "5 retransmits\"];\n"));
+	assert_non_null(strstr(dot, "[label=\":443\\n1 active, 4 opened, 3 closed\\n0B sent, "
+				    "5.0TB received\"];\n"));
 	free(dot);
 	snapshot__free(snap);
 }

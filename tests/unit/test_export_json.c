@@ -205,7 +205,9 @@ static struct snapshot *scene(void)
 						    .recursion_misses = 14,
 						    .nested_rescued = 15,
 						    .pending_full = 16,
-						    .connect_failed = 17 };
+						    .connect_failed = 17,
+						    .traffic_full = 21,
+						    .traffic_skipped = 22 };
 	snap->stats.topology = (struct topology_stats){ .edges = 4, .joined = 1, .table_full = 18 };
 	snap->stats.seed.namespaces = 19;
 	snap->stats.lost = 13 + 14;
@@ -233,6 +235,10 @@ static struct snapshot *scene(void)
 	n->nlistening = 2;
 	n->conns_in = 1;
 	n->opened = 1;
+	n->bytes_sent = 1048576;
+	n->bytes_received = 5000;
+	n->sent_delta = 401; /* over 2.005 s: 200 B/s */
+	n->received_delta = 4010;
 	n = &snap->nodes[1]; /* on the host, with the raw hostile name */
 	n->kind = NODE_PROCESS;
 	n->pid = 400;
@@ -242,6 +248,10 @@ static struct snapshot *scene(void)
 	snprintf(n->name, sizeof(n->name), "%s[400]", HOSTILE_RAW);
 	snprintf(n->cmdline, sizeof(n->cmdline), "%s --flag", HOSTILE_RAW);
 	n->conns_out = 1;
+	n->bytes_sent = 5000;
+	n->bytes_received = 1048576;
+	n->sent_delta = 4010;
+	n->received_delta = 401;
 	n = &snap->nodes[2]; /* in a named netns, a CJK name as sanitize() leaves it */
 	n->kind = NODE_PROCESS;
 	n->pid = 500;
@@ -261,9 +271,10 @@ static struct snapshot *scene(void)
 
 	snap->nedges = 3;
 	snap->edges = calloc(snap->nedges, sizeof(*snap->edges));
-	snap->edges[0] = (struct snap_edge){ 1, 0, 80, 1, 3, 2 };
-	snap->edges[1] = (struct snap_edge){ 3, 2, 8080, 0, 1, 1 };
-	snap->edges[2] = (struct snap_edge){ 0, 4, 9000, 2, 2, 0 };
+	/* client, server, port, active, opened, closed, sent, received, retransmits, deltas */
+	snap->edges[0] = (struct snap_edge){ 1, 0, 80, 1, 3, 2, 5000, 1048576, 1, 4010, 401 };
+	snap->edges[1] = (struct snap_edge){ 3, 2, 8080, 0, 1, 1, 7, 9, 0, 7, 9 };
+	snap->edges[2] = (struct snap_edge){ 0, 4, 9000, 2, 2, 0, 0, 0, 0, 0, 0 };
 
 	snap->nconns = 3;
 	snap->conns = calloc(snap->nconns, sizeof(*snap->conns));
@@ -278,7 +289,12 @@ static struct snapshot *scene(void)
 				 .dir = CONN_IN,
 				 .fresh = true,
 				 .lport = 80,
-				 .rport = 51000 };
+				 .rport = 51000,
+				 .retransmits = 1,
+				 .bytes_sent = 1048576,
+				 .bytes_received = 5000,
+				 .sent_delta = 401,
+				 .received_delta = 4010 };
 	snprintf(c->comm, sizeof(c->comm), "nginx");
 	snprintf(c->local, sizeof(c->local), "[fd00::1]:80");
 	snprintf(c->remote, sizeof(c->remote), "[fd00::2]:51000");
@@ -293,7 +309,11 @@ static struct snapshot *scene(void)
 				 .dir = CONN_OUT,
 				 .seeded = true,
 				 .lport = 51000,
-				 .rport = 80 };
+				 .rport = 80,
+				 .bytes_sent = 5000,
+				 .bytes_received = 1048576,
+				 .sent_delta = 4010,
+				 .received_delta = 401 };
 	snprintf(c->comm, sizeof(c->comm), "%s", HOSTILE_RAW);
 	snprintf(c->local, sizeof(c->local), "10.0.0.1:51000");
 	snprintf(c->remote, sizeof(c->remote), "10.0.0.2:80");
@@ -306,7 +326,11 @@ static struct snapshot *scene(void)
 				 .dir = CONN_IN,
 				 .closed = true,
 				 .lport = 8080,
-				 .rport = 40000 };
+				 .rport = 40000,
+				 .bytes_sent = 9, /* its final counts */
+				 .bytes_received = 7,
+				 .sent_delta = 9,
+				 .received_delta = 7 };
 	snprintf(c->local, sizeof(c->local), "127.0.0.1:8080");
 	snprintf(c->remote, sizeof(c->remote), "127.0.0.1:40000");
 	return snap;
@@ -357,7 +381,8 @@ static void top_level_and_stats(void **state)
 			"opened_out: 5, closed: 9, frame_events: 21, processes: 12, listening: 11, "
 			"closed_unseen: 2, not_accepted: 3, late: 5, duplicate: 4, invalid: 1, "
 			"table_full: 6, tombstones_evicted: 1, pending_full: 16, ring_full: 13, "
-			"skipped_runs: 14, nested: 15, failed_connects: 17, seeded: 8, "
+			"skipped_runs: 14, nested: 15, failed_connects: 17, traffic_full: 21, "
+			"traffic_skipped: 22, seeded: 8, "
 			"corrections: 10, namespaces: 19, namespace_errors: 0, sockets_dumped: 0, "
 			"dump_passes: 0, edges: 4, joined: 1, edge_table_full: 18, "
 			"cgroup_mismatch: 20}");
@@ -406,7 +431,8 @@ static void nodes(void **state)
 		  "netns_name: null, cgroup_id: 7001, container: {id: "
 		  "\"0000000000000000000000000000000000000000000000000000000000000007\", "
 		  "name: \"web\", runtime: \"containerd\", pod: \"shop/web-7d9f\"}, "
-		  "listening: [80, 443], conns_in: 1, conns_out: 0, opened: 1}");
+		  "listening: [80, 443], conns_in: 1, conns_out: 0, opened: 1, send_rate: 200, "
+		  "receive_rate: 2000}");
 	assert_jq(json, ".nodes[1].comm == \"" HOSTILE_JQ "\" and .nodes[1].name == \"" HOSTILE_JQ
 			"[400]\" and .nodes[1].cmdline == \"" HOSTILE_JQ " --flag\" and "
 			".nodes[1].container == null and .nodes[1].ppid == null and "
@@ -427,8 +453,10 @@ static void edges_name_their_nodes(void **state)
 	char *json = json_of(snap);
 
 	(void)state;
-	assert_jq(json, ".edges[0] == {from: \"pid:400:4000\", to: \"pid:300:3000\", port: 80, "
-			"active: 1, opened: 3, closed: 2}");
+	assert_jq(json,
+		  ".edges[0] == {from: \"pid:400:4000\", to: \"pid:300:3000\", port: 80, "
+		  "active: 1, opened: 3, closed: 2, bytes_sent: 5000, bytes_received: 1048576, "
+		  "retransmits: 1, send_rate: 2000, receive_rate: 200}");
 	/* Every end is a node: the join scripts do. */
 	assert_jq(json, "(.nodes | map(.id)) as $ids | .edges | all(.from as $f | .to as $t | "
 			"($ids | index([$f])) != null and ($ids | index([$t])) != null)");
@@ -444,17 +472,22 @@ static void connections(void **state)
 	char *json = json_of(snap);
 
 	(void)state;
-	assert_jq(json, ".connections[0] == {cookie: 11, pid: 300, comm: \"nginx\", netns: "
-			"4026532300, cgroup_id: 7001, container: {id: "
-			"\"0000000000000000000000000000000000000000000000000000000000000007\", "
-			"name: \"web\", runtime: \"containerd\", pod: \"shop/web-7d9f\"}, "
-			"direction: \"in\", local: \"[fd00::1]:80\", remote: \"[fd00::2]:51000\", "
-			"local_port: 80, remote_port: 51000, state: \"ESTABLISHED\", age_s: 1.5, "
-			"closed: false, seeded: false, new: true}");
+	assert_jq(json,
+		  ".connections[0] == {cookie: 11, pid: 300, comm: \"nginx\", netns: "
+		  "4026532300, cgroup_id: 7001, container: {id: "
+		  "\"0000000000000000000000000000000000000000000000000000000000000007\", "
+		  "name: \"web\", runtime: \"containerd\", pod: \"shop/web-7d9f\"}, "
+		  "direction: \"in\", local: \"[fd00::1]:80\", remote: \"[fd00::2]:51000\", "
+		  "local_port: 80, remote_port: 51000, state: \"ESTABLISHED\", age_s: 1.5, "
+		  "closed: false, seeded: false, new: true, bytes_sent: 1048576, "
+		  "bytes_received: 5000, retransmits: 1, send_rate: 200, receive_rate: 2000}");
 	assert_jq(json, ".connections[1] | .comm == \"" HOSTILE_JQ "\" and .direction == \"out\" "
 			"and .age_s == 61.012 and .seeded and (.new | not) and .container == null");
 	assert_jq(json, ".connections[2] | .pid == null and .comm == \"\" and .closed and "
 			".state == \"CLOSED\" and .age_s == 0");
+	/* A connection that closed since the previous frame still has its final bytes. */
+	assert_jq(json, ".connections[2] | .bytes_sent == 9 and .bytes_received == 7 and "
+			".send_rate == 4.5 and .receive_rate == 3.5");
 	/* The connections of one container, as docs/EXPORT.md shows it. */
 	assert_jq(json, "[.connections[] | select(.container.name == \"web\") | .cookie] == [11]");
 	free(json);
@@ -472,6 +505,31 @@ static void numbers_are_plain(void **state)
 	assert_non_null(strstr(json, "\"age_s\":0.000,"));
 	assert_non_null(strstr(json, "\"interval_s\":2.005,"));
 	assert_non_null(strstr(json, "\"netns\":4026531840,"));
+	/* Rates have 1 decimal; bytes are integers. */
+	assert_non_null(strstr(json, "\"send_rate\":2000.0,\"receive_rate\":200.0}"));
+	assert_non_null(strstr(json, "\"send_rate\":4.5,\"receive_rate\":3.5}"));
+	assert_non_null(strstr(json, "\"bytes_received\":1048576,"));
+	free(json);
+	snapshot__free(snap);
+}
+
+/* The first frame has no interval: no rates yet, null; the totals are there. */
+static void rates_are_null_on_the_first_frame(void **state)
+{
+	struct snapshot *snap = scene();
+	char *json;
+
+	(void)state;
+	snap->interval_ns = 0;
+	json = json_of(snap);
+	assert_valid_json(json);
+	assert_jq(json,
+		  ".interval_s == null and "
+		  "([.connections[], .edges[], (.nodes[] | select(.kind == \"process\"))] | "
+		  "all(.send_rate == null and .receive_rate == null)) and "
+		  ".edges[0].bytes_received == 1048576 and .connections[1].bytes_sent == 5000");
+	assert_jq(json, "[.nodes[] | select(.kind == \"remote\") | has(\"send_rate\")] == "
+			"[false, false]");
 	free(json);
 	snapshot__free(snap);
 }
@@ -560,6 +618,57 @@ static void from_a_tracker(void **state)
 	tracker__free(t);
 }
 
+/* Bytes through the real path, over two frames 2 s apart: rates from the interval, client's view. */
+static void traffic_from_a_tracker(void **state)
+{
+	struct tracker *t = tracker__new(NULL);
+	struct topology *topo = topology__new(64);
+	struct ct_traffic client = { 100, 1000, 0, 0 }, server = { 1000, 100, 1, 0 };
+	struct snapshot *first, *second;
+	struct ct_event e;
+	char *json;
+
+	(void)state;
+	e = test_event_addr(CT_EV_ACCEPT, 1, 300, "nginx", "::1", 80, "::1", 51000);
+	tracker_apply(t, &e);
+	e = test_event_addr(CT_EV_CONNECT, 2, 400, "curl", "::1", 51000, "::1", 80);
+	tracker_apply(t, &e);
+	tracker_set_traffic(t, 1, &server, true);
+	tracker_set_traffic(t, 2, &client, true);
+	assert_int_equal(topology_update(topo, t), 0);
+	first = snapshot_take(&(struct snapshot_input){ .tracker = t,
+							.topology = topo,
+							.now_ns = 100 * SEC_NS,
+							.wall = { .tv_sec = 1795000000 } });
+	tracker_end_frame(t);
+	client = (struct ct_traffic){ 300, 5096, 0, 0 };
+	server = (struct ct_traffic){ 5096, 300, 1, 0 };
+	tracker_set_traffic(t, 1, &server, true);
+	tracker_set_traffic(t, 2, &client, true);
+	assert_int_equal(topology_update(topo, t), 0);
+	second = snapshot_take(&(struct snapshot_input){ .tracker = t,
+							 .topology = topo,
+							 .prev = first,
+							 .now_ns = 102 * SEC_NS,
+							 .wall = { .tv_sec = 1795000002 } });
+	json = json_of(second);
+	assert_valid_json(json);
+	assert_jq(json,
+		  ".interval_s == 2 and .edges == [{from: \"pid:400:0\", to: \"pid:300:0\", "
+		  "port: 80, active: 1, opened: 1, closed: 0, bytes_sent: 300, "
+		  "bytes_received: 5096, retransmits: 1, send_rate: 100, receive_rate: 2048}]");
+	assert_jq(json, "[.connections[] | [.pid, .bytes_sent, .bytes_received, .send_rate, "
+			".receive_rate]] == [[300, 5096, 300, 2048, 100], [400, 300, 5096, 100, "
+			"2048]]");
+	assert_jq(json, "[.nodes[] | [.name, .send_rate, .receive_rate]] == "
+			"[[\"nginx[300]\", 2048, 100], [\"curl[400]\", 100, 2048]]");
+	free(json);
+	snapshot__free(first);
+	snapshot__free(second);
+	topology__free(topo);
+	tracker__free(t);
+}
+
 static void write_errors_are_reported(void **state)
 {
 	struct snapshot *snap = scene();
@@ -592,9 +701,11 @@ int main(void)
 		cmocka_unit_test(edges_name_their_nodes),
 		cmocka_unit_test(connections),
 		cmocka_unit_test(numbers_are_plain),
+		cmocka_unit_test(rates_are_null_on_the_first_frame),
 		cmocka_unit_test(unterminated_field_stays_inside),
 		cmocka_unit_test(every_key_is_documented),
 		cmocka_unit_test(from_a_tracker),
+		cmocka_unit_test(traffic_from_a_tracker),
 		cmocka_unit_test(write_errors_are_reported),
 	};
 

@@ -55,6 +55,23 @@ static void close_sock(struct world *w, __u64 cookie)
 	tracker_apply(w->tracker, &e);
 }
 
+/* The counts socket @cookie has now, as a sock_diag pass gives them. */
+static void traffic(struct world *w, __u64 cookie, __u64 sent, __u64 received, __u32 retransmits)
+{
+	struct ct_traffic t = { sent, received, retransmits, 0 };
+
+	tracker_set_traffic(w->tracker, cookie, &t, true);
+}
+
+/* A close record with the socket's final counts. */
+static void close_with(struct world *w, __u64 cookie, __u64 sent, __u64 received, __u32 retransmits)
+{
+	struct ct_event e = test_event(CT_EV_CLOSE, cookie, 2 * SEC_NS, 0, NULL);
+
+	e.traffic = (struct ct_traffic){ sent, received, retransmits, 0 };
+	tracker_apply(w->tracker, &e);
+}
+
 /* One frame: fold, take the snapshot the view would get, end the frame. */
 static void frame(struct world *w)
 {
@@ -293,6 +310,153 @@ static void filters_keep_matching_rows_nodes_and_edges(void **state)
 	world_free(w);
 }
 
+/* Asserts an edge's bytes (client's view), retransmits and this frame's deltas. */
+static void assert_edge_traffic(const struct snap_edge *e, uint64_t sent, uint64_t received,
+				uint64_t retransmits, uint64_t sent_delta, uint64_t received_delta)
+{
+	assert_int_equal(e->bytes_sent, sent);
+	assert_int_equal(e->bytes_received, received);
+	assert_int_equal(e->retransmits, retransmits);
+	assert_int_equal(e->sent_delta, sent_delta);
+	assert_int_equal(e->received_delta, received_delta);
+}
+
+static void local_connection_bytes_count_once_in_the_clients_view(void **state)
+{
+	struct world *w = world_new();
+
+	(void)state;
+	sock(w, CT_EV_CONNECT, 1, 100, NS_A, "10.0.0.4", 40000, "10.0.0.2", 80);
+	sock(w, CT_EV_ACCEPT, 2, 300, NS_B, "10.0.0.2", 80, "10.0.0.4", 40000);
+	traffic(w, 1, 100, 5000, 1); /* the client sent a request, got an answer */
+	traffic(w, 2, 5000, 100, 2); /* the server's socket sees the same bytes, mirrored */
+	frame(w);
+	assert_int_equal(w->snap->nedges, 1);
+	/* Once, not twice; each side's retransmits: each side retransmits its own data. */
+	assert_edge_traffic(edge(w, 0), 100, 5000, 3, 100, 5000);
+	/* Each socket's row has its own view. */
+	assert_int_equal(w->snap->conns[0].cookie, 1);
+	assert_int_equal(w->snap->conns[0].bytes_sent, 100);
+	assert_int_equal(w->snap->conns[0].received_delta, 5000);
+	assert_int_equal(w->snap->conns[1].bytes_sent, 5000);
+	assert_int_equal(w->snap->conns[1].retransmits, 2);
+
+	traffic(w, 1, 300, 15000, 1);
+	traffic(w, 2, 15000, 300, 2);
+	frame(w);
+	assert_edge_traffic(edge(w, 0), 300, 15000, 3, 200, 10000);
+	frame(w); /* nothing moved */
+	assert_edge_traffic(edge(w, 0), 300, 15000, 3, 0, 0);
+
+	/* The client closes first: its final counts (a last request) are kept once. */
+	close_with(w, 1, 310, 15000, 1);
+	frame(w);
+	assert_edge_traffic(edge(w, 0), 310, 15000, 3, 10, 0);
+	frame(w); /* the server lingers: nothing counted twice */
+	assert_edge_traffic(edge(w, 0), 310, 15000, 3, 0, 0);
+	close_with(w, 2, 15000, 310, 4); /* two more retransmits before its close */
+	frame(w);
+	assert_edge_traffic(edge(w, 0), 310, 15000, 5, 0, 0);
+	frame(w);
+	assert_int_equal(w->snap->nedges, 0);
+	world_free(w);
+}
+
+static void a_lone_server_socket_counts_for_its_client(void **state)
+{
+	struct world *w = world_new();
+
+	(void)state;
+	sock(w, CT_EV_ACCEPT, 2, 300, NS_A, "10.0.0.1", 22, "203.0.113.9", 51000);
+	traffic(w, 2, 70000, 900, 6);
+	frame(w);
+	assert_string_equal(name(w, edge(w, 0)->client), "203.0.113.9");
+	/* What the client sent is what the server received. */
+	assert_edge_traffic(edge(w, 0), 900, 70000, 6, 900, 70000);
+	world_free(w);
+}
+
+static void several_connections_sum_on_their_edge(void **state)
+{
+	struct world *w = world_new();
+
+	(void)state;
+	sock(w, CT_EV_CONNECT, 1, 100, NS_A, "10.0.0.4", 40000, "93.184.216.34", 443);
+	sock(w, CT_EV_CONNECT, 3, 100, NS_A, "10.0.0.4", 40001, "93.184.216.34", 443);
+	traffic(w, 1, 10, 1000, 0);
+	traffic(w, 3, 20, 2000, 1);
+	frame(w);
+	assert_edge_traffic(edge(w, 0), 30, 3000, 1, 30, 3000);
+	/* One closes between two reads: its final bytes still count, in its last frame. */
+	sock(w, CT_EV_CONNECT, 5, 100, NS_A, "10.0.0.4", 40002, "93.184.216.34", 443);
+	close_with(w, 5, 50, 5000, 0);
+	frame(w);
+	assert_int_equal(edge(w, 0)->closed, 1);
+	assert_edge_traffic(edge(w, 0), 80, 8000, 1, 50, 5000);
+	frame(w); /* it is gone; its bytes stay in the edge's totals */
+	assert_edge_traffic(edge(w, 0), 80, 8000, 1, 0, 0);
+	world_free(w);
+}
+
+static void a_seeded_connections_past_is_a_total_not_a_rate(void **state)
+{
+	struct world *w = world_new();
+	struct ct_event e =
+		test_event_addr(CT_EV_CONNECT, 1, 100, "c", "10.0.0.4", 40000, "10.0.0.2", 80);
+	struct ct_traffic live = { 40, 400, 0, 0 };
+
+	(void)state;
+	e.flags |= CT_F_SEEDED;
+	e.traffic = (struct ct_traffic){ 1000, 20000, 3, 0 }; /* what sock_diag said */
+	tracker_apply(w->tracker, &e);
+	frame(w);
+	assert_edge_traffic(edge(w, 0), 1000, 20000, 3, 0, 0);
+	assert_int_equal(w->snap->conns[0].bytes_received, 20000);
+	assert_int_equal(w->snap->conns[0].received_delta, 0);
+	tracker_set_traffic(w->tracker, 1, &live, false); /* counted live since it was found */
+	frame(w);
+	assert_edge_traffic(edge(w, 0), 1040, 20400, 3, 40, 400);
+	world_free(w);
+}
+
+/* A close's count is of bytes acknowledged: below what sendmsg counted, it is no negative rate. */
+static void a_final_count_below_the_live_one_is_no_negative_rate(void **state)
+{
+	struct world *w = world_new();
+
+	(void)state;
+	sock(w, CT_EV_CONNECT, 1, 100, NS_A, "10.0.0.4", 40000, "10.0.0.9", 80);
+	traffic(w, 1, 5000, 100, 0);
+	frame(w);
+	close_with(w, 1, 4000, 150, 0);
+	frame(w);
+	assert_edge_traffic(edge(w, 0), 4000, 150, 0, 0, 50);
+	assert_int_equal(w->snap->conns[0].sent_delta, 0);
+	world_free(w);
+}
+
+static void rollups_sum_bytes(void **state)
+{
+	struct world *w = world_new();
+	struct snap_group_edge *groups;
+
+	(void)state;
+	sock(w, CT_EV_CONNECT, 1, 100, NS_A, "10.0.0.4", 40000, "10.0.0.2", 80);
+	sock(w, CT_EV_ACCEPT, 2, 300, NS_B, "10.0.0.2", 80, "10.0.0.4", 40000);
+	sock(w, CT_EV_CONNECT, 3, 101, NS_A, "10.0.0.4", 40001, "10.0.0.2", 80);
+	sock(w, CT_EV_ACCEPT, 4, 300, NS_B, "10.0.0.2", 80, "10.0.0.4", 40001);
+	traffic(w, 1, 1, 10, 0);
+	traffic(w, 3, 2, 20, 1);
+	tracker_for_each_proc(w->tracker, set_container, NULL);
+	frame(w);
+	assert_int_equal(snapshot_rollup(w->snap, ROLLUP_CONTAINER, &groups), 1);
+	assert_int_equal(groups[0].bytes_sent, 3);
+	assert_int_equal(groups[0].bytes_received, 30);
+	assert_int_equal(groups[0].retransmits, 1);
+	free(groups);
+	world_free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -304,6 +468,12 @@ int main(void)
 		cmocka_unit_test(seeded_connections_are_active_but_not_opened),
 		cmocka_unit_test(rollups_sum_by_container_and_namespace),
 		cmocka_unit_test(filters_keep_matching_rows_nodes_and_edges),
+		cmocka_unit_test(local_connection_bytes_count_once_in_the_clients_view),
+		cmocka_unit_test(a_lone_server_socket_counts_for_its_client),
+		cmocka_unit_test(several_connections_sum_on_their_edge),
+		cmocka_unit_test(a_seeded_connections_past_is_a_total_not_a_rate),
+		cmocka_unit_test(a_final_count_below_the_live_one_is_no_negative_rate),
+		cmocka_unit_test(rollups_sum_bytes),
 	};
 
 	return cmocka_run_group_tests_name("topology", tests, NULL, NULL);

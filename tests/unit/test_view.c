@@ -26,6 +26,7 @@ struct fixture {
 	struct snapshot *snap;
 	struct grid *grid;
 	struct view_state view;
+	uint64_t now_ns; /* of the next frame */
 };
 
 static struct fixture *fixture_new(int rows, int cols)
@@ -36,6 +37,7 @@ static struct fixture *fixture_new(int rows, int cols)
 	f->topo = topology__new(1024);
 	f->grid = grid__new(rows, cols);
 	view_init(&f->view, NULL, 2.0);
+	f->now_ns = NOW_NS;
 	return f;
 }
 
@@ -105,7 +107,7 @@ static void frame(struct fixture *f)
 		.host = "testhost",
 		.kernel = "6.1.0-test",
 		.source_name = "eBPF, ring buffer",
-		.now_ns = NOW_NS,
+		.now_ns = f->now_ns,
 		.wall = { .tv_sec = 1700000000 },
 	});
 	assert_non_null(f->snap);
@@ -167,6 +169,34 @@ static void small_world(struct fixture *f)
 	sock(f, CT_EV_CONNECT, 5, 102, "app", "10.0.0.4", 40002, "10.0.0.9", 6379);
 }
 
+/* What socket @cookie has moved so far (a sock_diag pass's totals). */
+static void traffic(struct fixture *f, __u64 cookie, __u64 sent, __u64 received, __u32 retransmits)
+{
+	struct ct_traffic t = { sent, received, retransmits, 0 };
+
+	tracker_set_traffic(f->tracker, cookie, &t, true);
+}
+
+/*
+ * The small world's bytes over two frames 2 s apart: wget's connection to nginx is the heaviest
+ * (101K/s), app's to the address next (4.0K/s), curl's is idle. Each local socket's count is
+ * mirrored by its peer's.
+ */
+static void small_world_traffic(struct fixture *f)
+{
+	traffic(f, 1, 100, 1000, 0);
+	traffic(f, 2, 1000, 100, 0);
+	traffic(f, 3, 1000, 10000, 0);
+	traffic(f, 4, 10000, 1000, 0);
+	traffic(f, 5, 500, 500, 0);
+	frame(f);
+	f->now_ns += 2 * SEC_NS;
+	traffic(f, 3, 1000 + 2048, 10000 + 204800, 0);
+	traffic(f, 4, 10000 + 204800, 1000 + 2048, 1);
+	traffic(f, 5, 500 + 4096, 500 + 4096, 3);
+	frame(f);
+}
+
 static void empty_state_says_so(void **state)
 {
 	struct fixture *f = fixture_new(24, 80);
@@ -217,12 +247,16 @@ static void connections_show_pid_direction_addresses_and_age(void **state)
 	sock(f, CT_EV_CONNECT, 2, 100, "curl", "10.0.0.2", 51000, "10.0.0.1", 80);
 	frame(f);
 	key(f, '2');
-	assert_non_null(strstr(row(f, 3), "   PID▲ COMM            DIR LOCAL"));
-	/* At 80 columns the container is past the edge: it is in the Nodes view. */
-	assert_string_equal(row(f, 4), "    100 curl            out 10.0.0.2:51000  "
-				       "10.0.0.1:80     ESTABLISHED    9.0s");
-	assert_string_equal(row(f, 5), "    300 nginx           in  10.0.0.1:80     "
-				       "10.0.0.2:51000  ESTABLISHED    9.0s");
+	/*
+	 * At 80 columns the name gives way to the rate (none yet in the first frame); the bytes
+	 * and the container are past the edge (the container is in the Nodes view).
+	 */
+	assert_string_equal(row(f, 3), "   PID▲ COMM       DIR LOCAL           REMOTE          "
+				       "STATE           AGE  RATE");
+	assert_string_equal(row(f, 4), "    100 curl       out 10.0.0.2:51000  "
+				       "10.0.0.1:80     ESTABLISHED    9.0s     -");
+	assert_string_equal(row(f, 5), "    300 nginx      in  10.0.0.1:80     "
+				       "10.0.0.2:51000  ESTABLISHED    9.0s     -");
 	fixture_free(f);
 }
 
@@ -256,8 +290,8 @@ static void hostile_names_are_inert(void **state)
 	sock(f, CT_EV_CONNECT, 1, 100, "\x1b]0;pwn\x07", "10.0.0.2", 1, "10.0.0.1", 2);
 	frame(f);
 	assert_non_null(strstr(row(f, 4), "\\x1b]0;pwn\\x07"));
-	key(f, '2');
-	assert_non_null(strstr(row(f, 4), "\\x1b]0;pwn\\x07"));
+	key(f, '2'); /* cut to fit at 80 columns, as text */
+	assert_non_null(strstr(row(f, 4), " \\x1b]0;pwn "));
 	key(f, UI_KEY_ENTER); /* the detail prints the name and the command line */
 	assert_non_null(strstr(row(f, 3), "\\x1b]0;pwn\\x07[100]"));
 	for (r = 0; r < 24; r++)
@@ -294,15 +328,16 @@ static void long_names_are_cut_at_80x24_and_40x12(void **state)
 	(void)state;
 	sock(f, CT_EV_CONNECT, 1, 123456, "averyveryverylongname", "10.0.0.2", 1, "10.0.0.1", 2);
 	frame(f);
+	/* The namespace does not fit beside the rate: it goes whole, no stub of it at the edge. */
 	assert_string_equal(row(f, 3), "   PID▲ NAME            CONTAINER         IN   OUT  OPEN/S "
-				       "LISTEN       NETNS");
+				       " RATE LISTEN");
 	assert_non_null(strstr(row(f, 4), " 123456 averyveryverylo web-123456"));
 	sock(g, CT_EV_CONNECT, 1, 123456, "averyveryverylongname", "10.0.0.2", 1, "10.0.0.1", 2);
 	frame(g);
 	/* The name gives way first, then the columns past the edge are clipped. */
 	assert_string_equal(row(g, 4), " 123456 averyver web-1234     0     1");
 	key(g, '2');
-	assert_string_equal(row(g, 4), " 123456 averyver out 10.0.0.2:1      10.");
+	assert_string_equal(row(g, 4), " 123456 averyveryv out 10.0.0.2:1      1");
 	assert_non_null(strstr(row(g, 11), "F1Help"));
 	fixture_free(f);
 	fixture_free(g);
@@ -695,6 +730,157 @@ static void tiny_screens_do_not_crash(void **state)
 	}
 }
 
+static void bytes_and_rates_are_shown(void **state)
+{
+	struct fixture *f = fixture_new(24, 120);
+
+	(void)state;
+	small_world(f);
+	traffic(f, 1, 100, 1000, 0);
+	frame(f);
+	key(f, '2');
+	/* The first frame: totals, no rate yet. */
+	assert_non_null(strstr(row(f, 3), "AGE  RATE  SENT  RECV  RETR CONTAINER"));
+	assert_non_null(strstr(row(f, find_row(f, "100 curl")),
+			       "ESTABLISHED    9.0s     -   100  1000     0"));
+	fixture_free(f);
+
+	f = fixture_new(24, 120);
+	small_world(f);
+	small_world_traffic(f);
+	key(f, '2');
+	/* Each socket its own view: wget sent 3.0K and received 210K; nginx's side the reverse. */
+	assert_non_null(strstr(row(f, find_row(f, "101 wget")), "  101K  3.0K  210K     0"));
+	assert_non_null(
+		strstr(row(f, find_row(f, "80     10.0.0.4:40001")), "  101K  210K  3.0K     1"));
+	assert_non_null(strstr(row(f, find_row(f, "102 app")), "  4.0K  4.5K  4.5K     3"));
+	assert_non_null(strstr(row(f, find_row(f, "100 curl")), "     0   100  1000     0"));
+	/* The tree: each edge once, in the client's view; a server sums its branches. */
+	key(f, '3');
+	assert_non_null(strstr(row(f, 3), "CLOSED  RATE  SENT  RECV  RETR NETNS"));
+	assert_non_null(strstr(row(f, find_row(f, "nginx[300]")), "  101K  3.1K  211K     1"));
+	assert_non_null(strstr(row(f, find_row(f, "wget[101]")), "  101K  3.0K  210K     1"));
+	assert_non_null(strstr(row(f, find_row(f, "curl[100]")), "     0   100  1000     0"));
+	assert_non_null(strstr(row(f, find_row(f, "app[102]")), "  4.0K  4.5K  4.5K     3"));
+	/* Processes: their own sockets' bytes, both ways. */
+	key(f, '1');
+	assert_non_null(strstr(row(f, 3), "OPEN/S  RATE LISTEN"));
+	assert_non_null(strstr(row(f, find_row(f, "300 nginx")), "  101K "));
+	assert_non_null(strstr(row(f, find_row(f, "100 curl")), "     0 "));
+	/* The detail: rates each way, and the totals of its connections now. */
+	key(f, UI_KEY_END);
+	key(f, UI_KEY_ENTER);
+	assert_true(find_row(f, "Traffic      100KB/s out, 1.0KB/s in; its connections now: 211KB "
+				"out, 3.1KB in") > 3);
+	fixture_free(f);
+}
+
+/* `r`: the heaviest first in every view, ties in the snapshot's order. */
+static void sort_by_rate_puts_the_heaviest_first(void **state)
+{
+	struct fixture *f = fixture_new(24, 120);
+
+	(void)state;
+	small_world(f);
+	small_world_traffic(f);
+	key(f, '3');
+	/* By name: the address first, and curl before wget. */
+	assert_non_null(strstr(row(f, 4), "10.0.0.9"));
+	assert_int_equal(key(f, 'r'), VIEW_REDRAW);
+	assert_non_null(strstr(row(f, 3), "RATE▼"));
+	/* The heaviest server, then its heaviest branch: wget's edge to nginx. */
+	assert_non_null(strstr(row(f, 4), "nginx[300]"));
+	assert_non_null(strstr(row(f, 5), "├─ wget[101]"));
+	assert_non_null(strstr(row(f, 6), "└─ curl[100]"));
+	assert_non_null(strstr(row(f, 7), "10.0.0.9"));
+	key(f, 'r'); /* again: still the heaviest first */
+	assert_non_null(strstr(row(f, 5), "├─ wget[101]"));
+
+	key(f, '2');
+	key(f, 'r');
+	assert_non_null(strstr(row(f, 3), "RATE▼"));
+	/* wget and nginx's side of it tie (101K): in snapshot order, by pid; idle ones last. */
+	assert_non_null(strstr(row(f, 4), "101 wget"));
+	assert_non_null(strstr(row(f, 5), "300 nginx"));
+	assert_non_null(strstr(row(f, 5), "10.0.0.4:40001"));
+	assert_non_null(strstr(row(f, 6), "102 app"));
+	assert_non_null(strstr(row(f, 7), "100 curl"));
+	assert_non_null(strstr(row(f, 8), "300 nginx"));
+	key(f, 'I'); /* inverted: ties keep their order still */
+	assert_non_null(strstr(row(f, 4), "100 curl"));
+	assert_non_null(strstr(row(f, 5), "300 nginx"));
+	assert_non_null(strstr(row(f, 8), "300 nginx"));
+	assert_non_null(strstr(row(f, 8), "10.0.0.4:40001"));
+
+	/* Choosing an amount with s sorts the most first, as htop does; another column keeps the
+	 * direction there was. */
+	key(f, 's');
+	type(f, "SENT");
+	key(f, UI_KEY_ENTER);
+	assert_non_null(strstr(row(f, 3), "SENT▼"));
+	assert_non_null(strstr(row(f, 4), "300 nginx")); /* 210K sent */
+	key(f, 's');
+	type(f, "COMM");
+	key(f, UI_KEY_ENTER);
+	assert_non_null(strstr(row(f, 3), "COMM▼"));
+	key(f, 'I');
+	key(f, 's');
+	type(f, "PID");
+	key(f, UI_KEY_ENTER);
+	assert_non_null(strstr(row(f, 3), "PID▲"));
+
+	key(f, '1');
+	key(f, 'r');
+	assert_non_null(strstr(row(f, 4), "101 wget")); /* ties with nginx: by pid */
+	assert_non_null(strstr(row(f, 5), "300 nginx"));
+	assert_non_null(strstr(row(f, 6), "102 app"));
+	key(f, 'g'); /* groups have a rate too */
+	key(f, 'r');
+	assert_non_null(strstr(row(f, 3), "RATE▼"));
+	assert_non_null(strstr(row(f, 4), "host"));
+	fixture_free(f);
+}
+
+static void human_units(void **state)
+{
+	static const struct {
+		uint64_t bytes;
+		const char *text;
+	} cases[] = {
+		{ 0, "0" },
+		{ 1023, "1023" },
+		{ 1024, "1.0K" },
+		{ 1536, "1.5K" },
+		{ 10239, "10K" },
+		{ 348160, "340K" },
+		{ 1047552, "1023K" },
+		{ 1048575, "1.0M" }, /* not "1024K" */
+		{ 1572864, "1.5M" },
+		{ 1099511627776ull, "1.0T" },
+		{ 5ull << 40, "5.0T" },
+		{ 3000ull << 40, "2.9P" },
+		{ UINT64_MAX, "16E" },
+	};
+	char buf[16];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		format_bytes(buf, sizeof(buf), cases[i].bytes);
+		assert_string_equal(buf, cases[i].text);
+	}
+	format_byte_rate(buf, sizeof(buf), -1);
+	assert_string_equal(buf, "-");
+	format_byte_rate(buf, sizeof(buf), 0.4);
+	assert_string_equal(buf, "0");
+	format_byte_rate(buf, sizeof(buf), 1023.4);
+	assert_string_equal(buf, "1023");
+	format_byte_rate(buf, sizeof(buf), 1023.6);
+	assert_string_equal(buf, "1.0K");
+	format_byte_rate(buf, sizeof(buf), 1.5 * 1024 * 1024);
+	assert_string_equal(buf, "1.5M");
+}
+
 static void wide_characters_are_not_cut_in_half(void **state)
 {
 	struct grid *g = grid__new(1, 5);
@@ -734,6 +920,9 @@ int main(void)
 		cmocka_unit_test(application_keys_come_back_as_reactions),
 		cmocka_unit_test(tiny_screens_do_not_crash),
 		cmocka_unit_test(wide_characters_are_not_cut_in_half),
+		cmocka_unit_test(bytes_and_rates_are_shown),
+		cmocka_unit_test(sort_by_rate_puts_the_heaviest_first),
+		cmocka_unit_test(human_units),
 	};
 
 	setlocale(LC_ALL, "C.UTF-8");
