@@ -35,6 +35,8 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* Set by the loader before load. 0 wakes the reader for every record. */
 const volatile __u64 wakeup_bytes = 0;
+/* Whether the traffic programs count bytes into the map (see count_send). */
+const volatile bool count_bytes = false;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -145,14 +147,21 @@ static __always_inline void fill_tuple(struct ct_event *e, struct sock *sk)
 	}
 }
 
-/* The socket's own counts at its close: what the peer acknowledged, what arrived, retransmits. */
-static __always_inline void final_traffic(struct sock *sk, struct ct_traffic *t)
+/*
+ * A socket's counts at its close: the bytes its sends and receives moved since we began counting
+ * (exact: tcp_sock's bytes_acked and bytes_received also count SYN and FIN), and its own
+ * retransmitted segments. Returns whether bytes were counted for it (the map is in use).
+ */
+static __always_inline bool final_traffic(struct sock *sk, u64 cookie, struct ct_traffic *t)
 {
-	struct tcp_sock *tp = (struct tcp_sock *)sk;
+	struct ct_traffic *live = bpf_map_lookup_elem(&traffic, &cookie);
 
-	t->bytes_sent = BPF_CORE_READ(tp, bytes_acked);
-	t->bytes_received = BPF_CORE_READ(tp, bytes_received);
-	t->retransmits = BPF_CORE_READ(tp, total_retrans);
+	if (live) {
+		t->bytes_sent = live->bytes_sent;
+		t->bytes_received = live->bytes_received;
+	}
+	t->retransmits = BPF_CORE_READ((struct tcp_sock *)sk, total_retrans);
+	return count_bytes;
 }
 
 /*
@@ -193,8 +202,8 @@ static __always_inline void emit(struct sock *sk, u64 cookie, u16 type, u8 state
 		flags |= CT_F_NO_TASK;
 		e->cgroup_id = p ? p->cgroup_id : 0;
 	}
-	if (type == CT_EV_CLOSE)
-		final_traffic(sk, &e->traffic);
+	if (type == CT_EV_CLOSE && final_traffic(sk, cookie, &e->traffic))
+		flags |= CT_F_TRAFFIC;
 	e->flags = flags;
 	bpf_ringbuf_submit(e, submit_flags());
 }
@@ -370,7 +379,7 @@ int handle_accept_exit(struct syscall_exit_ctx *ctx)
 
 /* Traffic: counted per socket in the map, never one record per send. */
 
-static __always_inline void add_traffic(struct sock *sk, u64 sent, u64 received, u32 retransmits)
+static __always_inline struct ct_traffic *traffic_of(struct sock *sk)
 {
 	u64 cookie = bpf_get_socket_cookie(sk);
 	struct ct_traffic *t = bpf_map_lookup_elem(&traffic, &cookie);
@@ -381,19 +390,32 @@ static __always_inline void add_traffic(struct sock *sk, u64 sent, u64 received,
 
 		if (err && err != -17 /* EEXIST: another CPU made it first */) {
 			count(CT_STAT_TRAFFIC_FULL);
-			return;
+			return NULL;
 		}
 		t = bpf_map_lookup_elem(&traffic, &cookie);
-		if (!t)
-			return;
 	}
+	return t;
+}
+
+static __always_inline void add_traffic(struct sock *sk, u64 sent, u64 received)
+{
+	struct ct_traffic *t = traffic_of(sk);
+
+	if (!t)
+		return;
 	/* One socket may send on one CPU and receive on another at once. */
 	if (sent)
 		__sync_fetch_and_add(&t->bytes_sent, sent);
 	if (received)
 		__sync_fetch_and_add(&t->bytes_received, received);
-	if (retransmits)
-		__sync_fetch_and_add(&t->retransmits, retransmits);
+}
+
+static __always_inline void set_retransmits(struct sock *sk, u32 total)
+{
+	struct ct_traffic *t = traffic_of(sk);
+
+	if (t && total > t->retransmits) /* retransmits of one socket do not run in parallel */
+		t->retransmits = total;
 }
 
 /* A TCP socket with a connection: not listening, and not closed (its close record has the rest). */
@@ -408,7 +430,7 @@ SEC("tp_btf/sock_send_length")
 int BPF_PROG(count_send, struct sock *sk, int ret, int flags)
 {
 	if (ret > 0 && counts_traffic(sk))
-		add_traffic(sk, ret, 0, 0);
+		add_traffic(sk, ret, 0);
 	return 0;
 }
 
@@ -416,14 +438,23 @@ SEC("tp_btf/sock_recv_length")
 int BPF_PROG(count_receive, struct sock *sk, int ret, int flags)
 {
 	if (ret > 0 && !(flags & MSG_PEEK) && counts_traffic(sk))
-		add_traffic(sk, 0, ret, 0);
+		add_traffic(sk, 0, ret);
 	return 0;
 }
 
+/*
+ * Retransmits in segments, as tcp_info counts them: the socket's own total, read here (an skb
+ * may hold many segments). A kernel that raised the total only after this tracepoint would show
+ * one retransmit late, until the next one or the close, whose record has the final total.
+ */
 SEC("tp_btf/tcp_retransmit_skb")
 int BPF_PROG(count_retransmit, struct sock *sk)
 {
-	if (counts_traffic(sk))
-		add_traffic(sk, 0, 0, 1);
+	u32 total;
+
+	if (!counts_traffic(sk))
+		return 0;
+	total = BPF_CORE_READ((struct tcp_sock *)sk, total_retrans);
+	set_retransmits(sk, total);
 	return 0;
 }

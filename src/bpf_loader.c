@@ -147,6 +147,7 @@ static int configure(struct bpf_source *src, const struct bpf_source_opts *opts)
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.traffic, opts->traffic_max ?: 1);
 	src->traffic = choose_traffic(skel, opts->traffic);
+	skel->rodata->count_bytes = src->traffic == TRAFFIC_BPF;
 	/* Wake the reader early only when a quarter of the ring waits; it drains on its tick. */
 	skel->rodata->wakeup_bytes = opts->ringbuf_size / 4;
 	return err;

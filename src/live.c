@@ -61,6 +61,12 @@ static int seed_pass(struct live *live, bool initial)
 		return 0; /* the live trace still works */
 	}
 	err = live_drain(live);
+	if (!err && bpf_source__traffic_mode(live->bpf) == TRAFFIC_OFF) {
+		size_t i;
+
+		for (i = 0; i < scan.nrecords; i++) /* not counting: not even what came before */
+			memset(&scan.records[i].traffic, 0, sizeof(scan.records[i].traffic));
+	}
 	if (!err) {
 		if (initial)
 			seed_apply_initial(live->tracker, &scan, live->opts.root);

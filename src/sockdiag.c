@@ -366,9 +366,35 @@ void sockdiag_to_event(const struct sockdiag_sock *s, uint32_t netns, uint64_t n
 	out->rport = s->rport;
 	memcpy(out->laddr, s->laddr, sizeof(out->laddr));
 	memcpy(out->raddr, s->raddr, sizeof(out->raddr));
-	if (s->has_info) { /* what it moved before we looked: bytes_acked is what got across */
-		out->traffic.bytes_sent = s->bytes_acked;
-		out->traffic.bytes_received = s->bytes_received;
-		out->traffic.retransmits = s->total_retrans;
-	}
+	if (s->has_info)
+		sockdiag_traffic(s, &out->traffic);
+}
+
+/* TCP states by number, as the kernel's. */
+enum {
+	STATE_FIN_WAIT2 = 5,
+	STATE_TIME_WAIT = 6,
+	STATE_CLOSE_WAIT = 8,
+	STATE_LAST_ACK = 9,
+	STATE_CLOSING = 11,
+};
+
+/*
+ * tcp_info counts sequence numbers: bytes_acked includes our SYN, and our FIN once it is
+ * acknowledged; bytes_received includes the peer's FIN once it came. Payload is what is left.
+ */
+void sockdiag_traffic(const struct sockdiag_sock *s, struct ct_traffic *out)
+{
+	uint64_t syn_fin = s->bytes_acked ? 1 : 0;
+	uint64_t fin_in = 0;
+
+	if (s->state == STATE_FIN_WAIT2 || s->state == STATE_TIME_WAIT)
+		syn_fin++;
+	if (s->state == STATE_CLOSE_WAIT || s->state == STATE_LAST_ACK ||
+	    s->state == STATE_CLOSING || s->state == STATE_TIME_WAIT)
+		fin_in = 1;
+	memset(out, 0, sizeof(*out));
+	out->bytes_sent = s->bytes_acked > syn_fin ? s->bytes_acked - syn_fin : 0;
+	out->bytes_received = s->bytes_received > fin_in ? s->bytes_received - fin_in : 0;
+	out->retransmits = s->total_retrans;
 }

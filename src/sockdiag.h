@@ -85,4 +85,7 @@ enum ct_event_type sockdiag_event_type(const struct sockdiag_sock *s,
 void sockdiag_to_event(const struct sockdiag_sock *s, uint32_t netns, uint64_t now_ns,
 		       enum ct_event_type type, struct ct_event *out);
 
+/* A socket's payload bytes and retransmits from its tcp_info (@s->has_info): SYN and FIN left out. */
+void sockdiag_traffic(const struct sockdiag_sock *s, struct ct_traffic *out);
+
 #endif /* CONNTOP_SOCKDIAG_H */

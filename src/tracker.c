@@ -31,6 +31,7 @@ struct tombstone {
 	uint64_t cookie;
 	uint64_t closed_ns;
 	struct ct_traffic traffic; /* the close's final counts, for the open that comes late */
+	uint16_t flags; /* the close's: CT_F_TRAFFIC says whether it had counts */
 	UT_hash_handle hh; /* in insertion order, oldest first */
 };
 
@@ -156,9 +157,9 @@ static struct tombstone *tombstone_take(struct tracker *tracker, uint64_t cookie
 	return tomb;
 }
 
-static void tombstone_add(struct tracker *tracker, uint64_t cookie, uint64_t closed_ns,
-			  const struct ct_traffic *traffic)
+static void tombstone_add(struct tracker *tracker, const struct ct_event *close)
 {
+	uint64_t cookie = close->cookie;
 	struct tombstone *tomb = tombstone_take(tracker, cookie);
 
 	if (!tomb && HASH_COUNT(tracker->tombstones) >= tracker->limits.max_tombstones) {
@@ -173,9 +174,31 @@ static void tombstone_add(struct tracker *tracker, uint64_t cookie, uint64_t clo
 		return;
 	}
 	tomb->cookie = cookie;
-	tomb->closed_ns = closed_ns;
-	tomb->traffic = *traffic;
+	tomb->closed_ns = close->ts_ns;
+	tomb->traffic = close->traffic;
+	tomb->flags = close->flags;
 	HASH_ADD(hh, tracker->tombstones, cookie, sizeof(tomb->cookie), tomb);
+}
+
+/*
+ * What a socket moved in all: @live counted since we began (the BPF map, or a close record), on
+ * top of its base from before. Retransmits are the socket's own total in both: the larger.
+ */
+static struct ct_traffic counted(const struct conn *conn, const struct ct_traffic *live)
+{
+	return (struct ct_traffic){
+		.bytes_sent = conn->base.bytes_sent + live->bytes_sent,
+		.bytes_received = conn->base.bytes_received + live->bytes_received,
+		.retransmits = live->retransmits > conn->base.retransmits ? live->retransmits :
+									    conn->base.retransmits,
+	};
+}
+
+/* A close's counts, when its record has them (CT_F_TRAFFIC); else what was known stays. */
+static void close_traffic(struct conn *conn, const struct ct_traffic *traffic, uint16_t flags)
+{
+	if (flags & CT_F_TRAFFIC)
+		conn->traffic = counted(conn, traffic);
 }
 
 static void conn_fill(struct tracker *tracker, struct conn *conn, const struct ct_event *event,
@@ -253,7 +276,7 @@ static void on_seeded_open(struct tracker *tracker, const struct ct_event *event
 	if (entry) {
 		entry->conn.seeded = true;
 		if (tomb)
-			entry->conn.traffic = tomb->traffic;
+			close_traffic(&entry->conn, &tomb->traffic, tomb->flags);
 	}
 	free(tomb);
 }
@@ -300,8 +323,8 @@ static void on_open(struct tracker *tracker, const struct ct_event *event, enum 
 		tracker->stats.closed++;
 		count_opened(tracker, dir);
 		entry = conn_add(tracker, event, dir, tomb->closed_ns);
-		if (entry)
-			entry->conn.traffic = tomb->traffic; /* the close's final counts */
+		if (entry) /* the close's final counts */
+			close_traffic(&entry->conn, &tomb->traffic, tomb->flags);
 		free(tomb);
 		return;
 	}
@@ -326,7 +349,7 @@ static void on_close(struct tracker *tracker, const struct ct_event *event)
 		tracker->stats.close_unseen++;
 		if (event->flags & CT_F_NOT_ACCEPTED)
 			tracker->stats.not_accepted++;
-		tombstone_add(tracker, event->cookie, event->ts_ns, &event->traffic);
+		tombstone_add(tracker, event);
 		return;
 	}
 	if (entry->conn.closed || event->ts_ns < entry->conn.opened_ns) {
@@ -335,7 +358,7 @@ static void on_close(struct tracker *tracker, const struct ct_event *event)
 		return;
 	}
 	entry->conn.state = event->state;
-	entry->conn.traffic = event->traffic; /* the socket's own final counts */
+	close_traffic(&entry->conn, &event->traffic, event->flags);
 	conn_close(tracker, &entry->conn, event->ts_ns);
 }
 
@@ -391,7 +414,7 @@ static int listener_remove(struct tracker *tracker, uint64_t cookie)
 static void on_unlisten(struct tracker *tracker, const struct ct_event *event)
 {
 	if (listener_remove(tracker, event->cookie))
-		tombstone_add(tracker, event->cookie, event->ts_ns, &event->traffic);
+		tombstone_add(tracker, event);
 }
 
 void tracker_set_journal(struct tracker *tracker, tracker_journal_fn journal, void *ctx)
@@ -548,15 +571,6 @@ void tracker_heal_open(struct tracker *tracker, const struct ct_event *seeded)
 	apply(tracker, seeded);
 }
 
-static struct ct_traffic traffic_sum(const struct ct_traffic *a, const struct ct_traffic *b)
-{
-	return (struct ct_traffic){
-		.bytes_sent = a->bytes_sent + b->bytes_sent,
-		.bytes_received = a->bytes_received + b->bytes_received,
-		.retransmits = a->retransmits + b->retransmits,
-	};
-}
-
 void tracker_set_traffic(struct tracker *tracker, uint64_t cookie, const struct ct_traffic *traffic,
 			 bool absolute)
 {
@@ -566,7 +580,7 @@ void tracker_set_traffic(struct tracker *tracker, uint64_t cookie, const struct 
 
 	if (!entry || entry->conn.closed)
 		return; /* not a connection we know, or its close already gave the final counts */
-	now = absolute ? *traffic : traffic_sum(&entry->conn.base, traffic);
+	now = absolute ? *traffic : counted(&entry->conn, traffic);
 	now.pad = 0;
 	if (!memcmp(&now, &entry->conn.traffic, sizeof(now)))
 		return;

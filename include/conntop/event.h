@@ -29,6 +29,7 @@ enum ct_event_flag {
 	CT_F_NO_TASK = 1 << 0, /* pid, comm and start time are unknown (not from a task) */
 	CT_F_NOT_ACCEPTED = 1 << 1, /* close of a passive socket that accept() never returned */
 	CT_F_SEEDED = 1 << 2, /* made by user space from a sock_diag dump: open before we looked */
+	CT_F_TRAFFIC = 1 << 3, /* CT_EV_CLOSE: .traffic holds the bytes counted since we began */
 };
 
 /* Counters kept per CPU in the BPF "stats" map, summed by user space. */
@@ -42,10 +43,10 @@ enum ct_stat {
 };
 
 /*
- * A socket's traffic as the socket sees it. Live, in the BPF "traffic" map keyed by cookie:
- * what sendmsg and recvmsg moved, and retransmitted segments. In a CT_EV_CLOSE record: the
- * socket's own final counts (bytes acknowledged by the peer, bytes received, retransmits). In a
- * seeded record: the counts sock_diag gave when the socket was found.
+ * A socket's traffic as the socket sees it: payload bytes sent and received, and retransmitted
+ * segments (as tcp_info counts them). Live, in the BPF "traffic" map keyed by cookie: what
+ * sendmsg and recvmsg moved since we began counting. In a CT_EV_CLOSE record with CT_F_TRAFFIC:
+ * the same, final. In a seeded record: what tcp_info said when the socket was found.
  */
 struct ct_traffic {
 	__u64 bytes_sent;

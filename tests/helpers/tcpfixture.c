@@ -2,7 +2,8 @@
 /*
  * tcpfixture: makes TCP connections with known endpoints for conntop's integration tests.
  *
- * usage: tcpfixture MODE ADDR PORT [N] [-c N] [-j PARALLEL] [-t SECONDS] [-N NAME]
+ * usage: tcpfixture MODE ADDR PORT [N|BYTES] [-c N] [-j PARALLEL] [-r BYTES] [-p RATE] [-x]
+ *                   [-t SECONDS] [-N NAME]
  *
  *   serve ADDR PORT [-c N]     listen, print "listening", accept up to N connections (default 1),
  *                              printing "accepted <peer>" for each and "closed <peer>" when a
@@ -18,6 +19,23 @@
  *                              child processes (whose pids are not printed); any failed
  *                              connect() exits 1 at once (no retries); print "done N" and exit
  *                              0 once all N connected.
+ *   sink ADDR PORT [-c N] [-r BYTES]
+ *                              listen, print "listening", accept up to N connections (default 1);
+ *                              on each, print "accepted <peer>", write BYTES (default 0) to it
+ *                              while reading everything it sends; at its EOF (or a reset), once
+ *                              the BYTES are written (or the peer is gone), print "received R
+ *                              sent S <peer>" and close it. Hold until stdin EOF or SIGTERM.
+ *   send ADDR PORT BYTES [-r REPLY] [-p RATE] [-x]
+ *                              connect, print "connected <local>", write BYTES while reading
+ *                              what the server sends; once BYTES are written and REPLY bytes
+ *                              (default 0) read, print "sent N received M". Then hold the
+ *                              connection until stdin EOF or SIGTERM (the server's EOF prints
+ *                              "closed <local>"), or with -x close it at once, print "closed
+ *                              <local>" and wait for stdin EOF or SIGTERM without it. -p paces
+ *                              the writes to RATE bytes per second (in 10 ms steps). A server
+ *                              that closes before REPLY bytes came is an error (exit 1).
+ *                              With sink -r M, send -r M reads the whole reply, and the server's
+ *                              "received" line comes when the client closes.
  *
  * Every mode first prints "pid=<pid>"; each line is flushed as it is printed. ADDR is a numeric
  * IPv4 or IPv6 address (brackets are allowed: [::1]). Endpoints print as 127.0.0.1:port or
@@ -53,6 +71,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define NAME_LEN	(INET6_ADDRSTRLEN + 16)
@@ -61,9 +80,14 @@
 #define MAX_TIMEOUT	1000000UL
 #define MAX_COUNT	10000000UL
 #define MAX_PARALLEL	1024UL
+#define MAX_BYTES	0xffffffffUL
+#define MAX_RATE	0xffffffffUL
+#define XFER_CHUNK	65536
+#define PACE_STEP_NS	10000000L /* -p: a write every 10 ms at most */
 
 static const char usage_text[] =
-	"usage: tcpfixture MODE ADDR PORT [N] [-c N] [-j PARALLEL] [-t SECONDS] [-N NAME]\n"
+	"usage: tcpfixture MODE ADDR PORT [N|BYTES] [-c N] [-j PARALLEL] [-r BYTES] [-p RATE]\n"
+	"                  [-x] [-t SECONDS] [-N NAME]\n"
 	"  serve ADDR PORT [-c N]    listen, print \"listening\"; accept up to N connections\n"
 	"                            (default 1), print \"accepted <peer>\" for each and\n"
 	"                            \"closed <peer>\" when one closes; hold until stop\n"
@@ -73,6 +97,16 @@ static const char usage_text[] =
 	"                            at a time, read each to EOF, close; print \"served N\"\n"
 	"  burst ADDR PORT N [-j P]  connect() and close() N times, split over P processes\n"
 	"                            (default 1); a failed connect() exits 1; print \"done N\"\n"
+	"  sink ADDR PORT [-c N] [-r BYTES]\n"
+	"                            listen, print \"listening\"; accept up to N connections\n"
+	"                            (default 1), print \"accepted <peer>\", write BYTES\n"
+	"                            (default 0) to each while reading all it sends; at its\n"
+	"                            EOF print \"received R sent S <peer>\", close; hold\n"
+	"  send ADDR PORT BYTES [-r REPLY] [-p RATE] [-x]\n"
+	"                            connect, print \"connected <local>\", write BYTES (at\n"
+	"                            RATE bytes/s with -p) while reading REPLY bytes (default\n"
+	"                            0), print \"sent N received M\"; hold until stop, or\n"
+	"                            with -x close, print \"closed <local>\", wait for stop\n"
 	"  -t SECONDS                hard timeout (default 30): exit 3 when it expires\n"
 	"  -N NAME                   set the process name (comm, 15 bytes kept) first\n"
 	"Every mode first prints \"pid=<pid>\". ADDR is numeric IPv4 or IPv6; endpoints print\n"
@@ -80,7 +114,7 @@ static const char usage_text[] =
 	"SIGTERM or SIGINT; then everything is closed and the exit status is 0.\n"
 	"Exit status: 0 success, 1 error, 2 usage error, 3 timeout.\n";
 
-enum mode { SERVE, CONNECT, HOLD, BURST_SERVE, BURST };
+enum mode { SERVE, CONNECT, HOLD, BURST_SERVE, BURST, SINK, SEND };
 
 static const struct {
 	const char *name;
@@ -88,15 +122,19 @@ static const struct {
 } modes[] = {
 	[SERVE] = { "serve", 2 }, [CONNECT] = { "connect", 2 },
 	[HOLD] = { "hold", 3 },	  [BURST_SERVE] = { "burst-serve", 3 },
-	[BURST] = { "burst", 3 },
+	[BURST] = { "burst", 3 }, [SINK] = { "sink", 2 },
+	[SEND] = { "send", 3 },
 };
 
 struct opts {
 	enum mode mode;
 	const char *addr;
 	const char *port;
-	unsigned long count; /* N */
+	unsigned long count; /* N, or send's BYTES */
 	unsigned long accepts; /* -c */
+	unsigned long reply; /* -r: bytes sink writes, bytes send reads */
+	unsigned long rate; /* -p: send's bytes per second, 0 unpaced */
+	bool close_after; /* -x */
 	unsigned long parallel; /* -j */
 	unsigned long timeout; /* -t */
 	const char *name; /* -N, or NULL */
@@ -108,10 +146,18 @@ struct target {
 	char name[NAME_LEN];
 };
 
+/* What sink has done on one connection. */
+struct xfer {
+	unsigned long received, sent;
+	bool eof; /* the peer has no more to send */
+	bool broken; /* an error: nothing more can be written */
+};
+
 /* The fds to poll: [0] is stdin, [1] the listener (or -1), then one per connection. */
 struct fdset {
 	struct pollfd *pfd;
 	char (*name)[NAME_LEN];
+	struct xfer *xfer;
 	size_t n, cap;
 };
 
@@ -291,11 +337,30 @@ static void parse_target(const char *addr, const char *port, struct target *t)
 	format_endpoint((struct sockaddr *)&t->ss, t->name, sizeof(t->name));
 }
 
+/* Which modes take each option. */
+static bool option_applies(char opt, enum mode m)
+{
+	switch (opt) {
+	case 'c':
+		return m == SERVE || m == SINK;
+	case 'j':
+		return m == BURST;
+	case 'r':
+		return m == SINK || m == SEND;
+	case 'p':
+	case 'x':
+		return m == SEND;
+	default:
+		return true;
+	}
+}
+
 static void parse_args(int argc, char **argv, struct opts *o)
 {
 	const char *pos[4];
-	int npos = 0;
-	bool opts_done = false, have_c = false, have_j = false;
+	char given[8];
+	int npos = 0, ngiven = 0;
+	bool opts_done = false;
 	size_t m;
 
 	*o = (struct opts){ .accepts = 1, .parallel = 1, .timeout = DEFAULT_TIMEOUT };
@@ -318,22 +383,34 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			finish(0);
 		}
 		opt = arg[1];
-		if (opt != 'c' && opt != 'j' && opt != 't' && opt != 'N')
+		if (!strchr("cjtNrpx", opt))
 			usage_error("unknown option '%s'", arg);
+		if (!memchr(given, opt, ngiven)) {
+			if (ngiven == (int)sizeof(given))
+				usage_error("too many options");
+			given[ngiven++] = opt;
+		}
+		if (opt == 'x') {
+			if (arg[2])
+				usage_error("option -x takes no value");
+			o->close_after = true;
+			continue;
+		}
 		val = arg[2] ? arg + 2 : i + 1 < argc ? argv[++i] : NULL;
 		if (!val)
 			usage_error("option -%c needs a value", opt);
-		if (opt == 'c') {
+		if (opt == 'c')
 			o->accepts = parse_num(val, 0, MAX_COUNT, "-c count");
-			have_c = true;
-		} else if (opt == 'j') {
+		else if (opt == 'j')
 			o->parallel = parse_num(val, 1, MAX_PARALLEL, "-j parallelism");
-			have_j = true;
-		} else if (opt == 'N') {
+		else if (opt == 'N')
 			o->name = val;
-		} else {
+		else if (opt == 'r')
+			o->reply = parse_num(val, 0, MAX_BYTES, "-r byte count");
+		else if (opt == 'p')
+			o->rate = parse_num(val, 1, MAX_RATE, "-p rate");
+		else
 			o->timeout = parse_num(val, 1, MAX_TIMEOUT, "-t timeout");
-		}
 	}
 	if (npos == 0)
 		usage_error("no mode given");
@@ -344,12 +421,15 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		usage_error("unknown mode '%s'", pos[0]);
 	if (npos != modes[m].nargs + 1)
 		usage_error("%s takes %d arguments", modes[m].name, modes[m].nargs);
-	if ((have_c && m != SERVE) || (have_j && m != BURST))
-		usage_error("option -%c does not apply to %s", have_c ? 'c' : 'j', modes[m].name);
+	for (int k = 0; k < ngiven; k++)
+		if (!option_applies(given[k], m))
+			usage_error("option -%c does not apply to %s", given[k], modes[m].name);
 	o->mode = m;
 	o->addr = pos[1];
 	o->port = pos[2];
-	if (modes[m].nargs == 3)
+	if (m == SEND)
+		o->count = parse_num(pos[3], 0, MAX_BYTES, "byte count");
+	else if (modes[m].nargs == 3)
 		o->count = parse_num(pos[3], 0, MAX_COUNT, "count");
 }
 
@@ -491,10 +571,16 @@ static void fdset_add(struct fdset *s, int fd, const char *name)
 		if (!names)
 			fail(ENOMEM, "realloc");
 		s->name = names;
+		void *xfer = realloc(s->xfer, cap * sizeof(*s->xfer));
+
+		if (!xfer)
+			fail(ENOMEM, "realloc");
+		s->xfer = xfer;
 		s->cap = cap;
 	}
 	s->pfd[s->n] = (struct pollfd){ .fd = fd, .events = POLLIN };
 	snprintf(s->name[s->n], NAME_LEN, "%s", name);
+	s->xfer[s->n] = (struct xfer){ 0 };
 	s->n++;
 }
 
@@ -504,6 +590,7 @@ static void fdset_del(struct fdset *s, size_t i)
 	s->n--;
 	s->pfd[i] = s->pfd[s->n];
 	memcpy(s->name[i], s->name[s->n], NAME_LEN);
+	s->xfer[i] = s->xfer[s->n];
 }
 
 static void fdset_free(struct fdset *s)
@@ -512,6 +599,7 @@ static void fdset_free(struct fdset *s)
 		fdset_del(s, s->n - 1);
 	free(s->pfd);
 	free(s->name);
+	free(s->xfer);
 }
 
 /* Reads what is there and discards it. Returns true at EOF or on an error. */
@@ -740,6 +828,215 @@ static int run_burst(const struct opts *o, const struct target *t)
 	return 0;
 }
 
+static const char zeros[XFER_CHUNK];
+
+/* Writes up to @left zero bytes. Returns what was written (0 when the socket is full), or -errno. */
+static long write_some(int fd, unsigned long left)
+{
+	size_t len = left < sizeof(zeros) ? left : sizeof(zeros);
+
+	for (;;) {
+		ssize_t n = send(fd, zeros, len, MSG_NOSIGNAL);
+
+		if (n >= 0)
+			return n;
+		if (errno == EINTR)
+			continue;
+		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
+	}
+}
+
+/*
+ * Reads what is there (a bounded number of reads, so that writing gets its turn), adding the
+ * bytes to *count. Returns 1 at EOF, -errno on an error, 0 otherwise.
+ */
+static int read_some(int fd, unsigned long *count)
+{
+	char buf[XFER_CHUNK];
+
+	for (int reads = 0; reads < 16; reads++) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n > 0) {
+			*count += n;
+			continue;
+		}
+		if (n == 0)
+			return 1;
+		if (errno == EINTR)
+			continue;
+		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
+	}
+	return 0;
+}
+
+/* True when stdin asks us to stop: EOF, an error, or a closed fd. */
+static bool stdin_says_stop(const struct pollfd *pfd)
+{
+	return (pfd->revents & POLLNVAL) || (pfd->revents && drained_to_eof(STDIN_FILENO));
+}
+
+/* Sink's work on connection i after poll: read, write its share of -r, close it once done. */
+static void sink_step(struct fdset *s, size_t i, unsigned long reply)
+{
+	struct xfer *x = &s->xfer[i];
+	int fd = s->pfd[i].fd;
+
+	if (!x->eof && (s->pfd[i].revents & (POLLIN | POLLHUP | POLLERR))) {
+		int rc = read_some(fd, &x->received);
+
+		if (rc) {
+			x->eof = true;
+			x->broken = rc < 0;
+		}
+	}
+	if (!x->broken && x->sent < reply && (s->pfd[i].revents & (POLLOUT | POLLHUP | POLLERR))) {
+		long n = write_some(fd, reply - x->sent);
+
+		if (n < 0)
+			x->broken = true;
+		else
+			x->sent += n;
+	}
+	if (x->eof && (x->broken || x->sent == reply)) {
+		out("received %lu sent %lu %s", x->received, x->sent, s->name[i]);
+		fdset_del(s, i);
+	}
+}
+
+static int run_sink(const struct opts *o, const struct target *t)
+{
+	struct fdset s = { 0 };
+	unsigned long accepted = 0;
+	sigset_t waitmask;
+	int lfd;
+
+	block_stop_signals(&waitmask);
+	lfd = listen_on(t, SOCK_NONBLOCK);
+	out("listening");
+	fdset_add(&s, STDIN_FILENO, "stdin");
+	fdset_add(&s, -1, "listener");
+	while (!stop_requested) {
+		s.pfd[1].fd = accepted < o->accepts ? lfd : -1;
+		for (size_t i = 2; i < s.n; i++) {
+			const struct xfer *x = &s.xfer[i];
+
+			s.pfd[i].events = (x->eof ? 0 : POLLIN) |
+					  (!x->broken && x->sent < o->reply ? POLLOUT : 0);
+		}
+		if (ppoll(s.pfd, s.n, NULL, &waitmask) < 0) {
+			if (errno == EINTR)
+				continue;
+			fail(errno, "poll");
+		}
+		if (stdin_says_stop(&s.pfd[0]))
+			break;
+		for (size_t i = s.n; i-- > 2;)
+			if (s.pfd[i].revents)
+				sink_step(&s, i, o->reply);
+		if (s.pfd[1].fd >= 0 && s.pfd[1].revents)
+			accepted += accept_some(&s, lfd, o->accepts - accepted);
+	}
+	fdset_free(&s);
+	close(lfd);
+	return 0;
+}
+
+static long elapsed_ns(const struct timespec *since)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - since->tv_sec) * 1000000000L + (now.tv_nsec - since->tv_nsec);
+}
+
+/*
+ * What send may have written by now: all of it, or with -p RATE bytes per second so far, in
+ * whole steps of 10 ms (so that it writes a step at a time, not a few bytes per loop).
+ */
+static unsigned long send_allowance(const struct opts *o, const struct timespec *start)
+{
+	long steps;
+	double paced;
+
+	if (!o->rate)
+		return o->count;
+	steps = elapsed_ns(start) / PACE_STEP_NS;
+	paced = (double)o->rate * (double)steps * PACE_STEP_NS / 1e9;
+	return paced < (double)o->count ? (unsigned long)paced : o->count;
+}
+
+static int run_send(const struct opts *o, const struct target *t)
+{
+	struct fdset s = { 0 };
+	unsigned long sent = 0, received = 0;
+	char name[NAME_LEN];
+	struct timespec start;
+	sigset_t waitmask;
+	int fd;
+
+	block_stop_signals(&waitmask);
+	fdset_add(&s, STDIN_FILENO, "stdin");
+	fdset_add(&s, -1, "listener");
+	fd = connect_to(t, &waitmask);
+	if (fd < 0) {
+		fdset_free(&s);
+		return 0;
+	}
+	local_name(fd, name, sizeof(name));
+	fdset_add(&s, fd, name);
+	out("connected %s", name);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (!stop_requested && (sent < o->count || received < o->reply)) {
+		const struct timespec step = { .tv_nsec = PACE_STEP_NS };
+		unsigned long allowed = send_allowance(o, &start);
+		short revents;
+
+		s.pfd[2].events =
+			(received < o->reply ? POLLIN : 0) | (sent < allowed ? POLLOUT : 0);
+		/* Paced and ahead of the pace: wake up at the next step. */
+		if (ppoll(s.pfd, s.n, sent < o->count && sent >= allowed ? &step : NULL,
+			  &waitmask) < 0) {
+			if (errno == EINTR)
+				continue;
+			fail(errno, "poll");
+		}
+		if (stdin_says_stop(&s.pfd[0]))
+			break;
+		revents = s.pfd[2].revents;
+		if (received < o->reply && (revents & (POLLIN | POLLHUP | POLLERR))) {
+			int rc = read_some(fd, &received);
+
+			if (rc < 0)
+				fail(-rc, "read %s", t->name);
+			if (rc > 0 && received < o->reply)
+				fail(0,
+				     "%s closed the connection after %lu of %lu bytes (%lu of %lu "
+				     "sent)",
+				     t->name, received, o->reply, sent, o->count);
+		}
+		if (sent < allowed && (revents & (POLLOUT | POLLHUP | POLLERR))) {
+			long n = write_some(fd, allowed - sent);
+
+			if (n < 0)
+				fail(-n, "write %s (after %lu of %lu bytes)", t->name, sent,
+				     o->count);
+			sent += n;
+		}
+	}
+	if (sent == o->count && received >= o->reply) {
+		out("sent %lu received %lu", sent, received);
+		s.pfd[2].events = POLLIN;
+		if (o->close_after) {
+			fdset_del(&s, 2);
+			out("closed %s", name);
+		}
+		hold_until_stopped(&s, -1, 0, &waitmask);
+	}
+	fdset_free(&s);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
@@ -761,6 +1058,10 @@ int main(int argc, char **argv)
 		return run_burst_serve(&o, &t);
 	case BURST:
 		return run_burst(&o, &t);
+	case SINK:
+		return run_sink(&o, &t);
+	case SEND:
+		return run_send(&o, &t);
 	}
 	return 1;
 }

@@ -823,16 +823,54 @@ static void test_real_dump(void **state)
 	free(f);
 }
 
+/* tcp_info counts sequence numbers: SYN and FIN are not payload. */
+static void test_traffic_leaves_out_syn_and_fin(void **state)
+{
+	struct sockdiag_sock s = { .has_info = 1,
+				   .bytes_acked = 1001,
+				   .bytes_received = 500,
+				   .total_retrans = 3,
+				   .state = 1 /* ESTABLISHED */ };
+	struct ct_traffic t;
+
+	(void)state;
+	sockdiag_traffic(&s, &t);
+	assert_int_equal(t.bytes_sent, 1000);
+	assert_int_equal(t.bytes_received, 500);
+	assert_int_equal(t.retransmits, 3);
+	s.state = 8; /* CLOSE_WAIT: the peer's FIN came */
+	s.bytes_received = 501;
+	sockdiag_traffic(&s, &t);
+	assert_int_equal(t.bytes_received, 500);
+	s.state = 6; /* TIME_WAIT: ours was acknowledged too */
+	s.bytes_acked = 1002;
+	sockdiag_traffic(&s, &t);
+	assert_int_equal(t.bytes_sent, 1000);
+	assert_int_equal(t.bytes_received, 500);
+	s.bytes_acked = 0; /* nothing acknowledged yet: no underflow */
+	s.bytes_received = 0;
+	sockdiag_traffic(&s, &t);
+	assert_int_equal(t.bytes_sent, 0);
+	assert_int_equal(t.bytes_received, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_recorded_basic),	   cmocka_unit_test(test_recorded_many),
-		cmocka_unit_test(test_truncated_datagram), cmocka_unit_test(test_truncated_message),
-		cmocka_unit_test(test_v4_fields),	   cmocka_unit_test(test_v6_fields),
-		cmocka_unit_test(test_error_and_done),	   cmocka_unit_test(test_callback_error),
-		cmocka_unit_test(test_malformed),	   cmocka_unit_test(test_garbage),
-		cmocka_unit_test(test_event_type),	   cmocka_unit_test(test_to_event),
+		cmocka_unit_test(test_recorded_basic),
+		cmocka_unit_test(test_recorded_many),
+		cmocka_unit_test(test_truncated_datagram),
+		cmocka_unit_test(test_truncated_message),
+		cmocka_unit_test(test_v4_fields),
+		cmocka_unit_test(test_v6_fields),
+		cmocka_unit_test(test_error_and_done),
+		cmocka_unit_test(test_callback_error),
+		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_event_type),
+		cmocka_unit_test(test_to_event),
 		cmocka_unit_test(test_real_dump),
+		cmocka_unit_test(test_traffic_leaves_out_syn_and_fin),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -63,11 +63,12 @@ static void traffic(struct world *w, __u64 cookie, __u64 sent, __u64 received, _
 	tracker_set_traffic(w->tracker, cookie, &t, true);
 }
 
-/* A close record with the socket's final counts. */
+/* A close record with the socket's final counts (none of these sockets is seeded). */
 static void close_with(struct world *w, __u64 cookie, __u64 sent, __u64 received, __u32 retransmits)
 {
 	struct ct_event e = test_event(CT_EV_CLOSE, cookie, 2 * SEC_NS, 0, NULL);
 
+	e.flags |= CT_F_TRAFFIC; /* counted since the socket was first seen: all of it here */
 	e.traffic = (struct ct_traffic){ sent, received, retransmits, 0 };
 	tracker_apply(w->tracker, &e);
 }

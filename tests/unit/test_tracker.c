@@ -359,6 +359,61 @@ static void process_identity_is_at_proc_tick_resolution(void **state)
 	tracker__free(t);
 }
 
+/* The one connection @cookie, or a failed test. */
+static const struct conn *find_conn(const struct tracker *t, __u64 cookie)
+{
+	struct collected c = conns_of(t);
+	size_t i;
+
+	for (i = 0; i < c.n; i++)
+		if (c.conns[i]->cookie == cookie)
+			return c.conns[i];
+	fail_msg("no connection %llu", (unsigned long long)cookie);
+	return NULL;
+}
+
+/* A connection that was open before we looked, with history, then counted live, then closed. */
+static void traffic_adds_live_counts_to_what_came_before(void **state)
+{
+	struct tracker *t = tracker__new(NULL);
+	struct ct_event seed = test_event(CT_EV_CONNECT, 1, SEC_NS, 100, "c");
+	struct ct_event close = test_event(CT_EV_CLOSE, 1, 3 * SEC_NS, 0, NULL);
+	struct ct_traffic live = { .bytes_sent = 10, .bytes_received = 20, .retransmits = 7 };
+	const struct conn *c;
+
+	(void)state;
+	seed.flags |= CT_F_SEEDED;
+	seed.traffic =
+		(struct ct_traffic){ .bytes_sent = 1000, .bytes_received = 2000, .retransmits = 5 };
+	tracker_apply(t, &seed);
+	c = find_conn(t, 1);
+	/* History is a total, and what the next frame's rate starts from. */
+	assert_int_equal(c->traffic.bytes_sent, 1000);
+	assert_int_equal(c->shown.bytes_sent, 1000);
+	tracker_set_traffic(t, 1, &live, false);
+	assert_int_equal(c->traffic.bytes_sent, 1010);
+	assert_int_equal(c->traffic.bytes_received, 2020);
+	assert_int_equal(c->traffic.retransmits, 7); /* the socket's own total, not a sum */
+	/* A close without counts (sock_diag mode) keeps what was known ... */
+	close.traffic = (struct ct_traffic){ .bytes_sent = 99 };
+	tracker_apply(t, &close);
+	assert_int_equal(c->traffic.bytes_sent, 1010);
+	tracker__free(t);
+
+	/* ... one with counts (CT_F_TRAFFIC) has the final word, even when its open comes late. */
+	t = tracker__new(NULL);
+	close.flags |= CT_F_TRAFFIC;
+	close.traffic = (struct ct_traffic){ .bytes_sent = 30, .bytes_received = 40 };
+	tracker_apply(t, &close);
+	seed = test_event(CT_EV_CONNECT, 1, SEC_NS, 100, "c");
+	tracker_apply(t, &seed);
+	c = find_conn(t, 1);
+	assert_true(c->closed);
+	assert_int_equal(c->traffic.bytes_sent, 30);
+	assert_int_equal(c->traffic.bytes_received, 40);
+	tracker__free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -378,6 +433,7 @@ int main(void)
 		cmocka_unit_test(dump_of_a_socket_whose_close_came_first_is_not_a_ghost),
 		cmocka_unit_test(healing_closes_and_adds_and_counts),
 		cmocka_unit_test(process_identity_is_at_proc_tick_resolution),
+		cmocka_unit_test(traffic_adds_live_counts_to_what_came_before),
 	};
 
 	return cmocka_run_group_tests_name("tracker", tests, NULL, NULL);
