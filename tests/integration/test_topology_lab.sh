@@ -62,7 +62,7 @@ check "redis-benchmark -> redis :6379 edge" \
 # Established connections, per namespace: conntop's (local remote pid) against ss -tanp's.
 conntop_established() { # NETNS-INODE: "local remote pid" lines
 	last_frame | awk -v ns="$1" '/^NODES$/ { exit }
-		$6 == "ESTABLISHED" && $NF == ns { print $4, $5, $1 }' | sort
+		$6 == "ESTABLISHED" && $(NF - 3) == ns { print $4, $5, $1 }' | sort # NETNS SENT RECV RETR
 }
 ss_established() { # NAMESPACE: the same from ss, the pid of the first process holding it
 	lab_exec "$1" ss -tanpH state established |
