@@ -234,10 +234,8 @@ static int live_frame(struct app *app)
 {
 	struct recorded_frame frame = { 0 };
 	struct timespec wall;
-	int err = live_drain(app->live);
+	int err = live_collect(app->live);
 
-	if (!err)
-		err = live_read_traffic(app->live);
 	if (err)
 		return err;
 	live_stats(app->live, &frame.source, &frame.seed);
@@ -477,6 +475,7 @@ static int open_live(struct app *app)
 		.ringbuf_size = app->opts->ringbuf_size,
 		.heal_s = app->opts->heal_s,
 		.traffic = app->opts->traffic,
+		.source = app->opts->source,
 		.root = PROC_ROOT,
 	};
 	struct utsname uts;
@@ -503,10 +502,22 @@ static int open_live(struct app *app)
 		tracker_set_journal(app->tracker, recorder_journal, app->recorder);
 	}
 	err = live__open(&app->live, &live_opts, app->tracker, app->loop);
-	if (!err && live_traffic_mode(app->live) == TRAFFIC_SOCKDIAG)
+	if (err)
+		return err;
+	if (live_polling(app->live)) {
+		snprintf(app->header.source_kind, sizeof(app->header.source_kind), "proc");
+		snprintf(app->header.source_name, sizeof(app->header.source_name),
+			 "/proc polling, no eBPF");
+	} else if (live_traffic_mode(app->live) == TRAFFIC_SOCKDIAG) {
 		snprintf(app->header.source_name, sizeof(app->header.source_name),
 			 "eBPF; bytes by sock_diag");
-	return err;
+	}
+	if (app->recorder && (err = recorder_rewrite_header(app->recorder, &app->header))) {
+		log_error("failed to write the recording %s: %s", app->opts->record,
+			  strerror(-err));
+		return err;
+	}
+	return 0;
 }
 
 static int setup(struct app *app)

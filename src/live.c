@@ -15,8 +15,9 @@
 struct live {
 	struct live_opts opts;
 	struct tracker *tracker;
-	struct bpf_source *bpf;
+	struct bpf_source *bpf; /* NULL when polling */
 	struct seed_stats seed;
+	bool seeded; /* polling: the first pass was applied */
 	int heal_fd; /* -1 when healing is off */
 };
 
@@ -37,7 +38,11 @@ static int on_record(void *ctx, const void *data, size_t size)
 
 int live_drain(struct live *live)
 {
-	int n = bpf_source__drain(live->bpf);
+	int n;
+
+	if (!live->bpf)
+		return 0;
+	n = bpf_source__drain(live->bpf);
 
 	if (n < 0)
 		log_error("failed to read the ring buffer: %s", strerror(-n));
@@ -112,27 +117,23 @@ static int open_heal_timer(struct live *live, struct loop *loop)
 	return err;
 }
 
-int live__open(struct live **out, const struct live_opts *opts, struct tracker *tracker,
-	       struct loop *loop)
+/* Loads and attaches; 0, or -errno with the cause logged (or, given @why, kept there). */
+static int open_bpf(struct live *live, struct loop *loop, char *why, size_t whylen)
 {
+	const struct live_opts *opts = &live->opts;
 	struct bpf_source_opts bpf_opts = {
 		.ringbuf_size = opts->ringbuf_size,
 		.pending_max = BPF_DEFAULT_PENDING_MAX,
 		.traffic_max = BPF_DEFAULT_TRAFFIC_MAX,
 		.traffic = opts->traffic,
 	};
-	struct live *live = calloc(1, sizeof(*live));
 	int err;
 
-	if (!live) {
-		log_error("failed to start: out of memory");
-		return -ENOMEM;
-	}
-	live->opts = *opts;
-	live->tracker = tracker;
-	live->heal_fd = -1;
-	*out = live;
+	if (why)
+		log_capture_begin();
 	err = bpf_source__open(&live->bpf, &bpf_opts, on_record, live);
+	if (why)
+		log_capture_end(why, whylen);
 	if (err)
 		return err;
 	/* After attaching, never before: what opens in between is then seen twice, not lost. */
@@ -147,6 +148,35 @@ int live__open(struct live **out, const struct live_opts *opts, struct tracker *
 	return err;
 }
 
+int live__open(struct live **out, const struct live_opts *opts, struct tracker *tracker,
+	       struct loop *loop)
+{
+	struct live *live = calloc(1, sizeof(*live));
+	char why[512] = "";
+	int err;
+
+	if (!live) {
+		log_error("failed to start: out of memory");
+		return -ENOMEM;
+	}
+	live->opts = *opts;
+	live->tracker = tracker;
+	live->heal_fd = -1;
+	*out = live;
+	if (opts->source == SOURCE_PROC)
+		return 0;
+	err = open_bpf(live, loop, opts->source == SOURCE_AUTO ? why : NULL, sizeof(why));
+	if (!err || opts->source == SOURCE_EBPF || live->bpf)
+		return err; /* failing after the programs loaded is not a reason to poll */
+	/* Nothing of it stays: polling needs no program, map or timer. */
+	bpf_source__free(live->bpf);
+	live->bpf = NULL;
+	log_warn("eBPF unavailable: %s; using /proc polling, connections shorter than the refresh "
+		 "interval are not seen",
+		 why[0] ? why : strerror(-err));
+	return 0;
+}
+
 void live__close(struct live *live)
 {
 	if (!live)
@@ -159,13 +189,22 @@ void live__close(struct live *live)
 
 void live_stats(const struct live *live, struct source_stats *source, struct seed_stats *seed)
 {
-	bpf_source__read_stats(live->bpf, source);
+	memset(source, 0, sizeof(*source));
+	if (live->bpf)
+		bpf_source__read_stats(live->bpf, source);
 	*seed = live->seed;
 }
 
 enum traffic_mode live_traffic_mode(const struct live *live)
 {
+	if (!live->bpf)
+		return live->opts.traffic == TRAFFIC_OFF ? TRAFFIC_OFF : TRAFFIC_SOCKDIAG;
 	return bpf_source__traffic_mode(live->bpf);
+}
+
+bool live_polling(const struct live *live)
+{
+	return !live->bpf;
 }
 
 static void on_traffic(void *ctx, uint64_t cookie, const struct ct_traffic *traffic)
@@ -175,27 +214,57 @@ static void on_traffic(void *ctx, uint64_t cookie, const struct ct_traffic *traf
 	tracker_set_traffic(live->tracker, cookie, traffic, false);
 }
 
-/* Without the kernel's counting: every connection's tcp_info, from a dump of each namespace. */
-static int read_traffic_from_dump(struct live *live)
+/* Every connection's tcp_info from @scan; nothing when counting is off. */
+static void traffic_from_scan(struct live *live, const struct seed_scan *scan)
+{
+	size_t i;
+
+	if (live_traffic_mode(live) == TRAFFIC_OFF)
+		return;
+	for (i = 0; i < scan->nrecords; i++)
+		tracker_set_traffic(live->tracker, scan->records[i].cookie,
+				    &scan->records[i].traffic, true);
+}
+
+/* Polling: the first pass seeds what was open, later ones open and close what changed. */
+static void apply_polled(struct live *live, struct seed_scan *scan)
+{
+	size_t i;
+
+	if (live_traffic_mode(live) == TRAFFIC_OFF)
+		for (i = 0; i < scan->nrecords; i++)
+			memset(&scan->records[i].traffic, 0, sizeof(scan->records[i].traffic));
+	if (live->seeded) {
+		seed_apply_poll(live->tracker, scan, live->opts.root);
+	} else {
+		seed_apply_initial(live->tracker, scan, live->opts.root);
+		live->seeded = true;
+	}
+	seed_count(&live->seed, scan);
+}
+
+/*
+ * A sock_diag pass of every namespace: for the bytes when the kernel cannot count them and, when
+ * polling (@connections), for the connections themselves.
+ */
+static int read_dump(struct live *live, bool connections)
 {
 	struct seed_scan scan;
-	size_t i;
 	int err = seed_scan_run(&scan, live->opts.root, monotonic_ns());
 
 	if (err) {
-		log_error("failed to read the connections' bytes from sock_diag: %s",
-			  strerror(-err));
+		log_error("failed to list the TCP sockets of the namespaces: %s", strerror(-err));
 		seed_scan_release(&scan);
 		return err;
 	}
-	for (i = 0; i < scan.nrecords; i++)
-		tracker_set_traffic(live->tracker, scan.records[i].cookie, &scan.records[i].traffic,
-				    true);
+	if (connections)
+		apply_polled(live, &scan);
+	traffic_from_scan(live, &scan);
 	seed_scan_release(&scan);
 	return 0;
 }
 
-int live_read_traffic(struct live *live)
+static int read_traffic(struct live *live)
 {
 	int n;
 
@@ -206,8 +275,18 @@ int live_read_traffic(struct live *live)
 			log_error("failed to read the traffic map: %s", strerror(-n));
 		return n < 0 ? n : 0;
 	case TRAFFIC_SOCKDIAG:
-		return read_traffic_from_dump(live);
+		return read_dump(live, false);
 	default:
 		return 0;
 	}
+}
+
+int live_collect(struct live *live)
+{
+	int err;
+
+	if (!live->bpf)
+		return read_dump(live, true);
+	err = live_drain(live);
+	return err ? err : read_traffic(live);
 }

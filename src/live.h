@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The live source: the BPF programs feeding the tracker, the sock_diag pass that seeds what was
- * open before start, and the healing passes that mend what the stream lost.
+ * open before start, and the healing passes that mend what the stream lost. Without eBPF (no
+ * privilege, no BTF, BPF refused, or asked for), polling: a sock_diag pass of every namespace
+ * and /proc at each refresh, applied as the opens and closes it saw.
  */
 #ifndef CONNTOP_LIVE_H
 #define CONNTOP_LIVE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "loop.h"
@@ -13,7 +16,14 @@
 #include "source.h"
 #include "tracker.h"
 
+enum source_choice {
+	SOURCE_AUTO, /* eBPF, else polling (saying why) */
+	SOURCE_EBPF, /* eBPF or nothing: its failure ends the run */
+	SOURCE_PROC, /* polling */
+};
+
 struct live_opts {
+	enum source_choice source;
 	size_t ringbuf_size;
 	enum traffic_mode traffic;
 	double heal_s; /* seconds between healing passes; 0 never */
@@ -30,14 +40,18 @@ int live__open(struct live **out, const struct live_opts *opts, struct tracker *
 	       struct loop *loop);
 void live__close(struct live *live);
 
-/* Hands every record waiting to the tracker. 0, or -errno (logged). */
+/* Hands every record waiting to the tracker (nothing when polling). 0, or -errno (logged). */
 int live_drain(struct live *live);
 
 /*
- * Gives the tracker every open connection's bytes as they are now: from the kernel's map, or from
- * a sock_diag pass when the kernel cannot count them. 0, or -errno (logged).
+ * What the tracker needs for a frame: every record waiting, then every open connection's bytes as
+ * they are now (the kernel's map, or a sock_diag pass); when polling, the pass itself. 0, or
+ * -errno (logged).
  */
-int live_read_traffic(struct live *live);
+int live_collect(struct live *live);
+
+/* Whether frames come from polling (no eBPF). */
+bool live_polling(const struct live *live);
 
 /* How bytes are counted (after live__open). */
 enum traffic_mode live_traffic_mode(const struct live *live);

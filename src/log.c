@@ -11,6 +11,8 @@ static enum log_level max_level = LOG_WARN;
 static int held;
 static char kept[KEPT_LINES][LINE_LEN];
 static unsigned int kept_count, kept_dropped;
+static int capturing;
+static char captured[LINE_LEN]; /* the first error while capturing, without "conntop: " */
 
 void log_set_level(enum log_level level)
 {
@@ -35,12 +37,29 @@ void log_release(void)
 	kept_dropped = 0;
 }
 
+void log_capture_begin(void)
+{
+	capturing = 1;
+	captured[0] = '\0';
+}
+
+void log_capture_end(char *buf, size_t size)
+{
+	capturing = 0;
+	snprintf(buf, size, "%s", captured);
+}
+
 void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
 	char line[LINE_LEN];
 	size_t len;
 	int n;
 
+	if (capturing && level == LOG_ERROR) {
+		if (!captured[0])
+			vsnprintf(captured, sizeof(captured), fmt, ap);
+		return;
+	}
 	if (level > max_level)
 		return;
 	n = snprintf(line, sizeof(line), "conntop: ");

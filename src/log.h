@@ -7,6 +7,7 @@
 #define CONNTOP_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 enum log_level {
 	LOG_ERROR,
@@ -19,6 +20,12 @@ void log_set_level(enum log_level max_level);
 /* While held, messages are kept instead of printed; releasing prints what was kept. */
 void log_hold(void);
 void log_release(void);
+/*
+ * While capturing, errors are kept (the first one) instead of printed: a caller that can go on
+ * another way says so in its own words. Ending copies the error kept into @buf ("" if none).
+ */
+void log_capture_begin(void);
+void log_capture_end(char *buf, size_t size);
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_vmsg(enum log_level level, const char *fmt, va_list ap);
 

@@ -10,6 +10,7 @@
 
 #include "bpf_loader.h"
 #include "export.h"
+#include "live.h"
 
 enum long_only_option {
 	OPT_RINGBUF_SIZE = 256,
@@ -23,6 +24,7 @@ enum long_only_option {
 	OPT_REPLAY,
 	OPT_REPLAY_SPEED,
 	OPT_TRAFFIC,
+	OPT_SOURCE,
 };
 
 static const struct option long_options[] = {
@@ -41,6 +43,7 @@ static const struct option long_options[] = {
 	{ "replay", required_argument, NULL, OPT_REPLAY },
 	{ "replay-speed", required_argument, NULL, OPT_REPLAY_SPEED },
 	{ "traffic", required_argument, NULL, OPT_TRAFFIC },
+	{ "source", required_argument, NULL, OPT_SOURCE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -72,6 +75,7 @@ static void print_help(FILE *out)
 		"      --replay=FILE       show a recording instead of the kernel (no root "
 		"needed)\n"
 		"      --replay-speed=X    1 as recorded (default), 2 twice as fast, 0 at once\n"
+		"      --source=FROM       auto (default: eBPF, else /proc polling), ebpf or proc\n"
 		"      --traffic=HOW       bytes per connection: auto (default), bpf (counted in\n"
 		"                          the kernel), sockdiag (read at each refresh) or off\n"
 		"  -v, --verbose           explain failures in detail (libbpf and verifier logs)\n"
@@ -243,6 +247,20 @@ enum options_result options_parse(struct options *opts, int argc, char **argv, F
 						   argv[optind - 1]);
 			*(c == OPT_RECORD ? &opts->record : &opts->replay) = optarg;
 			break;
+		case OPT_SOURCE: {
+			static const char *const sources[] = { [SOURCE_AUTO] = "auto",
+							       [SOURCE_EBPF] = "ebpf",
+							       [SOURCE_PROC] = "proc" };
+			int m;
+
+			for (m = 0; m < 3 && strcmp(optarg, sources[m]); m++)
+				;
+			if (m == 3)
+				return usage_error(err, "invalid source '%s' (auto, ebpf or proc)",
+						   optarg);
+			opts->source = m;
+			break;
+		}
 		case OPT_TRAFFIC: {
 			static const char *const modes[] = { [TRAFFIC_AUTO] = "auto",
 							     [TRAFFIC_BPF] = "bpf",

@@ -33,6 +33,7 @@ struct options {
 	const char *replay; /* --replay: frames from a recording instead of the kernel */
 	double replay_speed; /* --replay-speed: 1 as recorded, 2 twice as fast; 0 at once */
 	int traffic; /* --traffic: enum traffic_mode */
+	int source; /* --source: enum source_choice (live.h) */
 };
 
 enum options_result {

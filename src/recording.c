@@ -84,6 +84,18 @@ int recorder__open(struct recorder **out, const char *path, struct recording_hea
 	return 0;
 }
 
+int recorder_rewrite_header(struct recorder *rec, struct recording_header *header)
+{
+	header->crc = 0;
+	header->crc = header_crc(header);
+	if (rec->err)
+		return rec->err;
+	if (fflush(rec->file) || fseek(rec->file, 0, SEEK_SET) ||
+	    fwrite(header, sizeof(*header), 1, rec->file) != 1 || fseek(rec->file, 0, SEEK_END))
+		rec->err = errno ? -errno : -EIO;
+	return rec->err;
+}
+
 void recorder_write(struct recorder *rec, uint32_t type, const void *data, size_t size)
 {
 	struct record_head head = { .type = type, .size = (uint32_t)size };

@@ -58,6 +58,9 @@ int recorder__open(struct recorder **out, const char *path, struct recording_hea
 /* Returns the first write error, or 0. */
 int recorder__close(struct recorder *rec);
 
+/* Writes @header again over the first (what the source turned out to be). 0 or -errno. */
+int recorder_rewrite_header(struct recorder *rec, struct recording_header *header);
+
 /* Appends one record. An error is kept and returned by recorder_flush() and recorder__close(). */
 void recorder_write(struct recorder *rec, uint32_t type, const void *data, size_t size);
 int recorder_flush(struct recorder *rec);

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <uthash.h>
 #include <unistd.h>
 
@@ -149,18 +151,24 @@ static int add_records(struct seed_scan *scan, const struct dump *dump, uint32_t
 	return err;
 }
 
-/* Enters one namespace and dumps it; the caller returns to its own namespace after. */
-static int dump_namespace(struct seed_scan *scan, const struct netns_target *target)
+/*
+ * Enters one namespace and dumps it; the caller returns to its own namespace after. Our own is
+ * dumped without entering it: that needs no privilege (polling as an unprivileged user).
+ */
+static int dump_namespace(struct seed_scan *scan, const struct netns_target *target,
+			  uint32_t own_netns)
 {
 	struct dump dump = { 0 };
-	int fd, err;
+	int fd, err = 0;
 
-	fd = open(target->path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 :
-					 -errno; /* its last process just exited: nothing there */
-	err = setns(fd, CLONE_NEWNET) ? -errno : 0;
-	close(fd);
+	if (target->netns != own_netns) {
+		fd = open(target->path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) /* ENOENT: its last process just exited, nothing there */
+			return errno == ENOENT ? 0 : -errno;
+		err = setns(fd, CLONE_NEWNET) ? -errno : 0;
+		close(fd);
+		scan->entered = true;
+	}
 	if (!err)
 		err = sockdiag_dump(seeded_states, collect_sock, &dump);
 	if (!err)
@@ -180,6 +188,7 @@ static int note_netns(struct seed_scan *scan, uint32_t netns)
 int seed_scan_run(struct seed_scan *scan, const char *root, uint64_t now_ns)
 {
 	struct targets targets = { 0 };
+	struct stat st;
 	int self, err;
 	size_t i;
 
@@ -188,9 +197,9 @@ int seed_scan_run(struct seed_scan *scan, const char *root, uint64_t now_ns)
 	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (self < 0)
 		return -errno;
-	err = find_targets(&targets, root);
+	err = fstat(self, &st) ? -errno : find_targets(&targets, root);
 	for (i = 0; !err && i < targets.n; i++) {
-		int ns_err = dump_namespace(scan, &targets.items[i]);
+		int ns_err = dump_namespace(scan, &targets.items[i], (uint32_t)st.st_ino);
 
 		if (ns_err == -ENOMEM) {
 			err = ns_err;
@@ -202,8 +211,9 @@ int seed_scan_run(struct seed_scan *scan, const char *root, uint64_t now_ns)
 			err = note_netns(scan, targets.items[i].netns);
 		}
 	}
-	if (setns(self, CLONE_NEWNET) && !err)
-		err = -errno; /* cannot happen with our own namespace's fd; never carry on elsewhere */
+	/* Back home, when we left it (unprivileged, we never could). Never carry on elsewhere. */
+	if (scan->entered && setns(self, CLONE_NEWNET) && !err)
+		err = -errno;
 	close(self);
 	free(targets.items);
 	return err;
@@ -347,11 +357,16 @@ static int u64_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+struct stale_socket {
+	uint64_t cookie;
+	bool listener;
+};
+
 /* What the tracker holds that the scan says is gone. */
 struct stale {
 	const struct seed_scan *scan;
 	const uint64_t *cookies; /* the scan's, sorted */
-	uint64_t *found;
+	struct stale_socket *found;
 	size_t n, cap;
 	int error;
 };
@@ -366,7 +381,8 @@ static bool scanned(const struct seed_scan *scan, uint32_t netns)
 	return false;
 }
 
-static void note_if_stale(struct stale *stale, uint64_t cookie, uint32_t netns, uint64_t since)
+static void note_if_stale(struct stale *stale, uint64_t cookie, uint32_t netns, uint64_t since,
+			  bool listener)
 {
 	if (stale->error || since >= stale->scan->started_ns || !scanned(stale->scan, netns) ||
 	    bsearch(&cookie, stale->cookies, stale->scan->nrecords, sizeof(cookie), u64_cmp))
@@ -375,21 +391,41 @@ static void note_if_stale(struct stale *stale, uint64_t cookie, uint32_t netns, 
 		stale->error = -ENOMEM;
 		return;
 	}
-	stale->found[stale->n++] = cookie;
+	stale->found[stale->n++] = (struct stale_socket){ cookie, listener };
 }
 
 static void stale_conn(const struct conn *conn, void *ctx)
 {
 	if (!conn->closed)
-		note_if_stale(ctx, conn->cookie, conn->netns, conn->opened_ns);
+		note_if_stale(ctx, conn->cookie, conn->netns, conn->opened_ns, false);
 }
 
 static void stale_listener(const struct listener *listener, void *ctx)
 {
-	note_if_stale(ctx, listener->cookie, listener->netns, listener->opened_ns);
+	note_if_stale(ctx, listener->cookie, listener->netns, listener->opened_ns, true);
 }
 
-void seed_apply_heal(struct tracker *tracker, struct seed_scan *scan, const char *root)
+/* A close (or unlisten) as a record: what polling saw happen, between two passes. */
+static void apply_gone(struct tracker *tracker, const struct stale_socket *gone, uint64_t now_ns)
+{
+	struct ct_event close = {
+		.ts_ns = now_ns,
+		.cookie = gone->cookie,
+		.type = gone->listener ? CT_EV_UNLISTEN : CT_EV_CLOSE,
+		.flags = CT_F_NO_TASK,
+		.family = AF_INET,
+	};
+
+	tracker_apply(tracker, &close);
+}
+
+/*
+ * A later scan against the tracker: what it holds that the scan has not is gone, what the scan has
+ * that it does not is new. Healing applies both as corrections; polling (@as_events) as the opens
+ * and closes it saw, at the scan's time.
+ */
+static void apply_difference(struct tracker *tracker, struct seed_scan *scan, const char *root,
+			     bool as_events)
 {
 	uint64_t *cookies = malloc((scan->nrecords ? scan->nrecords : 1) * sizeof(*cookies));
 	unsigned char *missing = calloc(scan->nrecords ? scan->nrecords : 1, 1);
@@ -403,21 +439,43 @@ void seed_apply_heal(struct tracker *tracker, struct seed_scan *scan, const char
 	qsort(cookies, scan->nrecords, sizeof(*cookies), u64_cmp);
 	tracker_for_each_conn(tracker, stale_conn, &stale);
 	tracker_for_each_listener(tracker, stale_listener, &stale);
-	for (i = 0; i < stale.n; i++)
-		tracker_heal_close(tracker, stale.found[i], scan->started_ns);
+	for (i = 0; i < stale.n; i++) {
+		if (as_events)
+			apply_gone(tracker, &stale.found[i], scan->started_ns);
+		else
+			tracker_heal_close(tracker, stale.found[i].cookie, scan->started_ns);
+	}
 	for (i = 0; i < scan->nrecords; i++)
 		if (!tracker_has_socket(tracker, scan->records[i].cookie))
 			missing[i] = 1, nmissing++;
 	if (!nmissing)
 		goto out; /* the usual case: no /proc walk at all */
 	fill_owners(scan, root, missing);
-	for (i = 0; i < scan->nrecords; i++)
-		if (missing[i])
+	for (i = 0; i < scan->nrecords; i++) {
+		if (!missing[i])
+			continue;
+		if (as_events) { /* seen opening: new since the last pass, not from before */
+			scan->records[i].flags &= (uint16_t)~CT_F_SEEDED;
+			memset(&scan->records[i].traffic, 0, sizeof(scan->records[i].traffic));
+			tracker_apply(tracker, &scan->records[i]);
+		} else {
 			tracker_heal_open(tracker, &scan->records[i]);
+		}
+	}
 out:
 	free(stale.found);
 	free(missing);
 	free(cookies);
+}
+
+void seed_apply_heal(struct tracker *tracker, struct seed_scan *scan, const char *root)
+{
+	apply_difference(tracker, scan, root, false);
+}
+
+void seed_apply_poll(struct tracker *tracker, struct seed_scan *scan, const char *root)
+{
+	apply_difference(tracker, scan, root, true);
 }
 
 void seed_count(struct seed_stats *stats, const struct seed_scan *scan)

@@ -12,6 +12,7 @@
 #define CONNTOP_SEED_H
 
 #include <linux/types.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +27,7 @@ struct seed_scan {
 	uint32_t *netns; /* the namespaces dumped completely */
 	size_t nnetns, netns_cap;
 	unsigned int errors; /* namespaces that could not be entered or dumped */
+	bool entered; /* another namespace was entered: return to ours */
 };
 
 struct seed_stats {
@@ -44,6 +46,13 @@ void seed_apply_initial(struct tracker *tracker, struct seed_scan *scan, const c
 
 /* Compares a later scan with the tracker and corrects it (tracker_heal_*). */
 void seed_apply_heal(struct tracker *tracker, struct seed_scan *scan, const char *root);
+
+/*
+ * Polling without eBPF (the /proc source): compares a later scan with the tracker and applies the
+ * difference as the records a trace would have given: closes of what went, opens of what came,
+ * at the scan's time. What opened and closed between two scans is not seen.
+ */
+void seed_apply_poll(struct tracker *tracker, struct seed_scan *scan, const char *root);
 
 void seed_count(struct seed_stats *stats, const struct seed_scan *scan);
 

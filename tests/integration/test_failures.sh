@@ -22,17 +22,27 @@ check "no terminal exits 1" test $? = 1
 check "no terminal says to use -b" grep -q 'needs a terminal; use -b' "$TMP/err"
 check "no terminal: nothing was attached" eval '! ours_attached'
 
-# Not root: a copy nobody may run, then one line saying why and what to do, exit 1.
+# Not root, eBPF asked for: one line saying why and what to do, exit 1.
 chmod 755 "$TMP"
 cp "$CONNTOP" "$TMP/conntop"
-setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all \
-	"$TMP/conntop" -b -n 1 >"$TMP/out" 2>"$TMP/err"
+nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all "$@"; }
+nobody "$TMP/conntop" --source ebpf -b -n 1 >"$TMP/out" 2>"$TMP/err"
 status=$?
-check "unprivileged run exits 1 (got $status)" test $status = 1
-check "unprivileged run says permission denied and what to do" \
+check "unprivileged --source ebpf exits 1 (got $status)" test $status = 1
+check "unprivileged --source ebpf says permission denied and what to do" \
 	grep -q 'permission denied: .*run it with sudo' "$TMP/err"
+check "unprivileged --source ebpf prints one line" test "$(wc -l <"$TMP/err")" = 1
+check "unprivileged --source ebpf prints no frame" test ! -s "$TMP/out"
+
+# Not root by default: the /proc fallback, named in the first line with its reason and limits.
+nobody "$TMP/conntop" -b -n 1 --format json >"$TMP/out" 2>"$TMP/err"
+status=$?
+check "unprivileged run falls back and exits 0 (got $status)" test $status = 0
+check "unprivileged run: first line names the reason and the fallback's limit" \
+	bash -c "head -1 '$TMP/err' | grep -q '^conntop: eBPF unavailable: permission denied: .*; using /proc polling, connections shorter than the refresh interval are not seen\$'"
 check "unprivileged run prints one line" test "$(wc -l <"$TMP/err")" = 1
-check "unprivileged run prints no frame" test ! -s "$TMP/out"
+check "unprivileged run: the frame says its source is proc" \
+	bash -c "jq -e '.source == \"proc\"' '$TMP/out' >/dev/null"
 
 # -n: exactly that many frames, then exit 0 on its own.
 mounts_before=$(grep -c tracefs /proc/self/mounts)
