@@ -166,11 +166,9 @@ int live__open(struct live **out, const struct live_opts *opts, struct tracker *
 	if (opts->source == SOURCE_PROC)
 		return 0;
 	err = open_bpf(live, loop, opts->source == SOURCE_AUTO ? why : NULL, sizeof(why));
+	/* Failing after the programs loaded is not a reason to poll: then nothing was attached. */
 	if (!err || opts->source == SOURCE_EBPF || live->bpf)
-		return err; /* failing after the programs loaded is not a reason to poll */
-	/* Nothing of it stays: polling needs no program, map or timer. */
-	bpf_source__free(live->bpf);
-	live->bpf = NULL;
+		return err;
 	log_warn("eBPF unavailable: %s; using /proc polling, connections shorter than the refresh "
 		 "interval are not seen",
 		 why[0] ? why : strerror(-err));
