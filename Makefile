@@ -99,6 +99,22 @@ format:
 	clang-format -i $(wildcard src/*.[ch] ui/*.[ch] include/conntop/*.h bpf/*.[ch] tests/*/*.[ch])
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-static
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# --- vmtest: the integration test in a second kernel (Debian's cloud kernel under qemu, TCG) ---
+# A static conntop and tcpfixture go into a busybox initramfs; scripts/vmtest.sh fetches the kernel
+# and busybox (apt-get download, cached in build/vm), boots it and passes on the guest's marker.
+STATIC_BUILD := build-static
+# The Makefile's LDLIBS with ncurses's static dependency (tinfo): keep the two in step.
+STATIC_LDLIBS := -lbpf -lelf -lz -lncursesw -ltinfo
+
+.PHONY: vmtest-static vmtest
+vmtest-static:
+	@$(MAKE) --no-print-directory BUILD=$(STATIC_BUILD) SAN= LDFLAGS=-static \
+		LDLIBS="$(STATIC_LDLIBS)" $(STATIC_BUILD)/conntop $(STATIC_BUILD)/tests/tcpfixture
+
+vmtest: deps
+	@$(MAKE) --no-print-directory vmtest-static
+	scripts/vmtest.sh $(STATIC_BUILD)
