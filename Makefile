@@ -118,3 +118,23 @@ vmtest-static:
 vmtest: deps
 	@$(MAKE) --no-print-directory vmtest-static
 	scripts/vmtest.sh $(STATIC_BUILD)
+
+# --- bench: performance figures, as root; never part of `make test` ---
+# bench/run.sh prints the table and PASS/FAIL lines for the targets (bench/README.md tells what
+# each figure means and what limits it). Its load generators are built with the project's flags.
+BENCH_TOOLS := $(addprefix $(BUILD)/bench/,churn hold firstline)
+BENCH_BINS := $(BENCH_TOOLS) $(BUILD)/bench/framebench
+
+.PHONY: bench
+.SECONDARY: $(patsubst %,%.o,$(BENCH_BINS))
+
+$(BENCH_TOOLS): $(BUILD)/bench/%: $(BUILD)/bench/%.o
+	$(CC) $(LDFLAGS) $^ -o $@
+
+$(BUILD)/bench/framebench: $(BUILD)/bench/framebench.o $(BUILD)/libconntop.a
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+bench: deps
+	@bench/deps.sh
+	@$(MAKE) --no-print-directory all $(BENCH_BINS)
+	bench/run.sh $(BUILD)
