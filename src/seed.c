@@ -126,6 +126,18 @@ static int collect_sock(void *ctx, const struct sockdiag_sock *s)
 	return 0;
 }
 
+/* A socket that inherited its listener's cookie (see tracker_identify()). */
+static bool shares_listener_cookie(const struct sockdiag_sock *s,
+				   const struct sockdiag_sock *listeners, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (listeners[i].cookie == s->cookie)
+			return true;
+	return false;
+}
+
 static int add_records(struct seed_scan *scan, const struct dump *dump, uint32_t netns)
 {
 	struct sockdiag_sock *listeners = malloc((dump->n ? dump->n : 1) * sizeof(*listeners));
@@ -145,6 +157,9 @@ static int add_records(struct seed_scan *scan, const struct dump *dump, uint32_t
 			break;
 		sockdiag_to_event(s, netns, scan->started_ns, type, &scan->records[scan->nrecords]);
 		scan->records[scan->nrecords].flags |= CT_F_SEEDED;
+		if (type != CT_EV_LISTEN && shares_listener_cookie(s, listeners, nlisteners))
+			scan->records[scan->nrecords].cookie =
+				tracker_tuple_id(&scan->records[scan->nrecords]);
 		scan->inodes[scan->nrecords++] = s->inode;
 	}
 	free(listeners);
@@ -339,6 +354,14 @@ static void fill_owners(struct seed_scan *scan, const char *root, const unsigned
 		free(entry);
 	}
 	free(owners.items);
+}
+
+void seed_identify(const struct tracker *tracker, struct seed_scan *scan)
+{
+	size_t i;
+
+	for (i = 0; i < scan->nrecords; i++)
+		tracker_identify(tracker, &scan->records[i]);
 }
 
 void seed_apply_initial(struct tracker *tracker, struct seed_scan *scan, const char *root)

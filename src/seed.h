@@ -41,6 +41,9 @@ struct seed_stats {
 int seed_scan_run(struct seed_scan *scan, const char *root, uint64_t now_ns);
 void seed_scan_release(struct seed_scan *scan);
 
+/* Names each socket of @scan as @tracker does (tracker_identify()): before applying or comparing. */
+void seed_identify(const struct tracker *tracker, struct seed_scan *scan);
+
 /* Applies a first scan: owners from /proc, every socket as a seeded open or listen. */
 void seed_apply_initial(struct tracker *tracker, struct seed_scan *scan, const char *root);
 

@@ -46,6 +46,7 @@ struct tracker {
 	struct tombstone *tombstones;
 	tracker_journal_fn journal;
 	void *journal_ctx;
+	bool ids_by_tuple; /* the source has no cookies: see tracker_identify() */
 };
 
 static const struct tracker_limits default_limits = {
@@ -432,10 +433,71 @@ static void journal(struct tracker *tracker, enum tracker_input input, const voi
 
 static void apply(struct tracker *tracker, const struct ct_event *event);
 
+/* FNV-1a, 64 bits. */
+static uint64_t hash_bytes(uint64_t hash, const void *data, size_t size)
+{
+	const unsigned char *byte = data;
+
+	while (size--)
+		hash = (hash ^ *byte++) * 0x100000001b3ull;
+	return hash;
+}
+
+uint64_t tracker_tuple_id(const struct ct_event *r)
+{
+	uint64_t hash = 0xcbf29ce484222325ull;
+
+	hash = hash_bytes(hash, &r->netns, sizeof(r->netns));
+	hash = hash_bytes(hash, &r->family, sizeof(r->family));
+	hash = hash_bytes(hash, r->laddr, sizeof(r->laddr));
+	hash = hash_bytes(hash, &r->lport, sizeof(r->lport));
+	hash = hash_bytes(hash, r->raddr, sizeof(r->raddr));
+	hash = hash_bytes(hash, &r->rport, sizeof(r->rport));
+	return hash | 1ull << 63;
+}
+
+void tracker_set_ids_by_tuple(struct tracker *tracker, bool on)
+{
+	tracker->ids_by_tuple = on;
+}
+
+static bool names_connection(const struct ct_event *record)
+{
+	return record->type == CT_EV_CONNECT || record->type == CT_EV_ACCEPT ||
+	       record->type == CT_EV_CLOSE;
+}
+
+void tracker_identify(const struct tracker *tracker, struct ct_event *record)
+{
+	uint64_t tuple_id;
+
+	if (record->cookie & 1ull << 63)
+		return; /* named already */
+	if (tracker->ids_by_tuple) {
+		record->cookie = tracker_tuple_id(record);
+		return;
+	}
+	if (!names_connection(record))
+		return;
+	if (listener_find(tracker, record->cookie)) {
+		record->cookie =
+			tracker_tuple_id(record); /* a cookie inherited from its listener */
+		return;
+	}
+	if (record->type != CT_EV_CLOSE || conn_find(tracker, record->cookie))
+		return;
+	tuple_id = tracker_tuple_id(record);
+	if (conn_find(tracker, tuple_id))
+		record->cookie = tuple_id; /* an inherited cookie, its listener already gone */
+}
+
 void tracker_apply(struct tracker *tracker, const struct ct_event *event)
 {
-	journal(tracker, TRACKER_IN_EVENT, event, sizeof(*event));
-	apply(tracker, event);
+	struct ct_event record = *event;
+
+	tracker_identify(tracker, &record);
+	journal(tracker, TRACKER_IN_EVENT, &record, sizeof(record));
+	apply(tracker, &record);
 }
 
 static void apply(struct tracker *tracker, const struct ct_event *event)
@@ -566,9 +628,12 @@ int tracker_heal_close(struct tracker *tracker, uint64_t cookie, uint64_t now_ns
 
 void tracker_heal_open(struct tracker *tracker, const struct ct_event *seeded)
 {
-	journal(tracker, TRACKER_IN_HEAL_OPEN, seeded, sizeof(*seeded));
+	struct ct_event record = *seeded;
+
+	tracker_identify(tracker, &record);
+	journal(tracker, TRACKER_IN_HEAL_OPEN, &record, sizeof(record));
 	tracker->stats.corrections++;
-	apply(tracker, seeded);
+	apply(tracker, &record);
 }
 
 void tracker_set_traffic(struct tracker *tracker, uint64_t cookie, const struct ct_traffic *traffic,

@@ -199,6 +199,23 @@ struct tracker_traffic {
 typedef void (*tracker_journal_fn)(void *ctx, enum tracker_input input, const void *data,
 				   size_t size);
 
+/*
+ * Socket identity. A record names its socket by the kernel's socket cookie, which is unique on
+ * most kernels. Two exceptions, handled here so every reader of records agrees:
+ *   - Some kernels (seen on 6.1) copy a listener's cookie into every socket it accepts once the
+ *     listener has one (our LISTEN record, or any sock_diag dump, gives it one). A connection
+ *     record whose cookie is a listener's is named by its tuple id instead; so is a close whose
+ *     cookie names nothing but whose tuple id names an open connection (its listener closed).
+ *   - Hooks that cannot ask for cookies (kprobes, raw and classic tracepoints): every socket is
+ *     named by its tuple id (tracker_set_ids_by_tuple), dumps included.
+ * A tuple id is a hash of the namespace, family, addresses and ports, with the top bit set (the
+ * kernel's cookies count up from 1 and never reach it): unique among the sockets open at once.
+ */
+uint64_t tracker_tuple_id(const struct ct_event *record);
+void tracker_set_ids_by_tuple(struct tracker *tracker, bool on);
+/* Names @record's socket as tracker_apply() will (see above); the inputs are normalised by it. */
+void tracker_identify(const struct tracker *tracker, struct ct_event *record);
+
 /* @journal (NULL: none) is called with every input before it is applied. */
 void tracker_set_journal(struct tracker *tracker, tracker_journal_fn journal, void *ctx);
 

@@ -414,6 +414,83 @@ static void traffic_adds_live_counts_to_what_came_before(void **state)
 	tracker__free(t);
 }
 
+/* A connection record on port 80 from client port @cport, naming its socket by @cookie. */
+static struct ct_event child(enum ct_event_type type, __u64 cookie, __u64 ts, __u16 cport)
+{
+	struct ct_event e = test_event_addr(type, cookie, type == CT_EV_CLOSE ? 0 : 300, "nginx",
+					    "10.0.0.1", 80, "10.0.0.2", cport);
+
+	e.ts_ns = ts;
+	return e;
+}
+
+/*
+ * Linux 6.1 copies a listener's cookie into every socket it accepts: each is still its own
+ * connection (named by tuple), and each close ends its own, also after the listener is gone.
+ */
+static void children_sharing_their_listeners_cookie_stay_apart(void **state)
+{
+	struct tracker *t = tracker__new(NULL);
+	struct ct_event listen =
+		test_event_addr(CT_EV_LISTEN, 7, 300, "nginx", "10.0.0.1", 80, "0.0.0.0", 0);
+	struct ct_event e;
+	struct collected c;
+
+	(void)state;
+	tracker_apply(t, &listen);
+	e = child(CT_EV_ACCEPT, 7, 10, 50001);
+	tracker_apply(t, &e);
+	e = child(CT_EV_ACCEPT, 7, 11, 50002);
+	tracker_apply(t, &e);
+	e = child(CT_EV_ACCEPT, 7, 12, 50003);
+	tracker_apply(t, &e);
+	assert_int_equal(tracker_stats(t)->active, 3);
+	assert_int_equal(tracker_stats(t)->duplicate_opens, 0);
+	c = conns_of(t);
+	assert_int_equal(c.n, 3);
+	assert_true(c.conns[0]->cookie >> 63 && c.conns[1]->cookie >> 63);
+	assert_true(c.conns[0]->cookie != c.conns[1]->cookie);
+
+	e = child(CT_EV_CLOSE, 7, 20, 50002);
+	tracker_apply(t, &e);
+	assert_int_equal(tracker_stats(t)->active, 2);
+	listen.type = CT_EV_UNLISTEN; /* the listener goes; its children's closes still match */
+	tracker_apply(t, &listen);
+	e = child(CT_EV_CLOSE, 7, 21, 50001);
+	tracker_apply(t, &e);
+	e = child(CT_EV_CLOSE, 7, 22, 50003);
+	tracker_apply(t, &e);
+	assert_int_equal(tracker_stats(t)->active, 0);
+	assert_int_equal(tracker_stats(t)->closed, 3);
+	assert_int_equal(tracker_stats(t)->close_unseen, 0);
+	tracker__free(t);
+}
+
+/* Hooks without cookies: records carry 0, dumps real cookies; both name sockets by tuple. */
+static void ids_by_tuple_match_records_and_dumps(void **state)
+{
+	struct tracker *t = tracker__new(NULL);
+	struct ct_event seeded = child(CT_EV_ACCEPT, 4242, 5, 50001), e;
+
+	(void)state;
+	tracker_set_ids_by_tuple(t, true);
+	seeded.flags |= CT_F_SEEDED;
+	tracker_apply(t, &seeded); /* from sock_diag, with its real cookie */
+	e = child(CT_EV_ACCEPT, 0, 10, 50002);
+	tracker_apply(t, &e);
+	assert_int_equal(tracker_stats(t)->active, 2);
+	e = child(CT_EV_CLOSE, 0, 20, 50001); /* the record of the seeded one's close */
+	tracker_apply(t, &e);
+	e = child(CT_EV_CLOSE, 0, 21, 50002);
+	tracker_apply(t, &e);
+	assert_int_equal(tracker_stats(t)->active, 0);
+	assert_int_equal(tracker_stats(t)->close_unseen, 0);
+	assert_true(tracker_has_socket(t, tracker_tuple_id(&e)));
+	tracker_identify(t, &seeded);
+	assert_int_equal(seeded.cookie, tracker_tuple_id(&seeded));
+	tracker__free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -434,6 +511,8 @@ int main(void)
 		cmocka_unit_test(healing_closes_and_adds_and_counts),
 		cmocka_unit_test(process_identity_is_at_proc_tick_resolution),
 		cmocka_unit_test(traffic_adds_live_counts_to_what_came_before),
+		cmocka_unit_test(children_sharing_their_listeners_cookie_stay_apart),
+		cmocka_unit_test(ids_by_tuple_match_records_and_dumps),
 	};
 
 	return cmocka_run_group_tests_name("tracker", tests, NULL, NULL);
