@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * conntop's kernel side: one record per step of a TCP connection's life (connect, accept, close,
- * listen, unlisten) in every network namespace, into one BPF ring buffer.
+ * listen, unlisten) in every network namespace, into one BPF ring buffer or, where the kernel has
+ * none (before 5.8) or when asked, into per-CPU perf buffers (see emit).
  *
  * The ~10 state changes of a connection are filtered here. What needs two hooks is remembered in
  * the "pending" map, keyed by socket address, until the second hook fires:
@@ -15,7 +16,10 @@
  * while handle_set_state holds its per-CPU guard is skipped (its recursion_misses). Measured here,
  * a loopback churn lost up to 5 % of its closes that way, also in the guard's windows before and
  * after the program body. So a second copy, attached after the first, handles exactly the calls
- * the first one did not claim; see handle_set_state_nested.
+ * the first one did not claim; see claim_call.
+ *
+ * The hooks come in variants (tp_btf, raw_tp, classic tracepoint, fentry, kprobe), all feeding
+ * on_set_state the tracepoint's arguments; the loader loads the one it chose by probing.
  */
 #include "vmlinux.h"
 #include "conntop.bpf.h"
@@ -37,11 +41,41 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u64 wakeup_bytes = 0;
 /* Whether the traffic programs count bytes into the map (see count_send). */
 const volatile bool count_bytes = false;
+/*
+ * The transport, chosen by the loader before load: the ring buffer "events", or the per-CPU perf
+ * buffers "perf_events". A constant to the verifier, which so never walks the other one's code:
+ * the unused map is not created and its helpers need not exist in the running kernel.
+ */
+const volatile bool use_perfbuf = false;
+/*
+ * Whether the programs may ask for socket cookies (tp_btf and fentry may; kprobes and raw and
+ * classic tracepoints may not: their records carry 0 and user space names sockets by tuple).
+ */
+const volatile bool have_cookies = true;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 8 << 20); /* resized by the loader */
 } events SEC(".maps");
+
+/* One perf buffer per CPU; libbpf sizes it to the number of possible CPUs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+	__uint(key_size, sizeof(u32));
+	__uint(value_size, sizeof(u32));
+} perf_events SEC(".maps");
+
+/*
+ * Per CPU: records a full perf buffer refused (-ENOSPC). The kernel counts them too, but tells
+ * user space (PERF_RECORD_LOST) only with that CPU's next record, which may be long in coming:
+ * user space takes the larger of the two, so a loss shows at once and is counted once.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, u64);
+} perf_full SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -63,12 +97,31 @@ struct pending {
 	char comm[CT_COMM_LEN];
 };
 
-/* Per CPU: the ctx of the tracepoint call that handle_set_state ran for last. */
+/*
+ * Per CPU: the calls the first copy of a state-change program is handling or has handled, whose
+ * second copy has not run yet (see claim_call). A stack, because a call can interrupt another
+ * between its two copies: process context, softirq, hardirq; deeper means stale entries.
+ */
+#define CLAIM_DEPTH 4
+
+struct claim {
+	u64 ctx; /* the call's argument array: its own for each call in progress */
+	u64 sk;
+	u32 oldstate;
+	u32 newstate;
+};
+
+struct claims {
+	struct claim call[CLAIM_DEPTH];
+	u32 depth;
+	u32 pad;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, u32);
-	__type(value, u64);
+	__type(value, struct claims);
 } claimed SEC(".maps");
 
 struct {
@@ -97,6 +150,11 @@ struct syscall_exit_ctx {
 	s32 pad;
 	s64 ret;
 };
+
+static __always_inline u64 cookie_of(struct sock *sk)
+{
+	return have_cookies ? bpf_get_socket_cookie(sk) : 0;
+}
 
 static __always_inline void count(u32 stat)
 {
@@ -166,16 +224,26 @@ static __always_inline bool final_traffic(struct sock *sk, u64 cookie, struct ct
 
 /*
  * Emit one record. The task comes from @p when given (remembered by an earlier hook), else from
- * the current task when @task_is_owner, else the record says CT_F_NO_TASK.
+ * the current task when @task_is_owner, else the record says CT_F_NO_TASK. @ctx is the program's,
+ * which bpf_perf_event_output needs.
+ *
+ * Ring buffer: the record is written in place. Perf buffer: it is built on the stack and copied
+ * into this CPU's buffer; a full buffer is counted in perf_full, any other failure as lost.
  */
-static __always_inline void emit(struct sock *sk, u64 cookie, u16 type, u8 state, u16 flags,
-				 const struct pending *p, bool task_is_owner)
+static __always_inline void emit(void *ctx, struct sock *sk, u64 cookie, u16 type, u8 state,
+				 u16 flags, const struct pending *p, bool task_is_owner)
 {
-	struct ct_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	struct ct_event local;
+	struct ct_event *e;
 
-	if (!e) {
-		count(CT_STAT_LOST);
-		return;
+	if (use_perfbuf) {
+		e = &local;
+	} else {
+		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+		if (!e) {
+			count(CT_STAT_LOST);
+			return;
+		}
 	}
 	__builtin_memset(e, 0, sizeof(*e));
 	e->ts_ns = bpf_ktime_get_ns();
@@ -205,7 +273,22 @@ static __always_inline void emit(struct sock *sk, u64 cookie, u16 type, u8 state
 	if (type == CT_EV_CLOSE && final_traffic(sk, cookie, &e->traffic))
 		flags |= CT_F_TRAFFIC;
 	e->flags = flags;
-	bpf_ringbuf_submit(e, submit_flags());
+	if (use_perfbuf) {
+		long err =
+			bpf_perf_event_output(ctx, &perf_events, BPF_F_CURRENT_CPU, e, sizeof(*e));
+
+		if (err == -28 /* ENOSPC */) {
+			u32 zero = 0;
+			u64 *full = bpf_map_lookup_elem(&perf_full, &zero);
+
+			if (full)
+				*full += 1;
+		} else if (err) {
+			count(CT_STAT_LOST);
+		}
+	} else {
+		bpf_ringbuf_submit(e, submit_flags());
+	}
 }
 
 static __always_inline void remember(u64 key, struct pending *p)
@@ -218,20 +301,20 @@ static __always_inline void remember(u64 key, struct pending *p)
 		count(CT_STAT_PENDING_FULL);
 }
 
-static __always_inline void on_established(struct sock *sk, u64 key, int oldstate)
+static __always_inline void on_established(void *ctx, struct sock *sk, u64 key, int oldstate)
 {
 	struct pending *p = bpf_map_lookup_elem(&pending, &key);
 
 	if (oldstate == TCP_SYN_SENT || (p && !p->passive)) {
 		/* Active open done. Without a remembered task it began before we attached. */
-		emit(sk, bpf_get_socket_cookie(sk), CT_EV_CONNECT, TCP_ESTABLISHED, 0, p, false);
+		emit(ctx, sk, cookie_of(sk), CT_EV_CONNECT, TCP_ESTABLISHED, 0, p, false);
 		if (p)
 			bpf_map_delete_elem(&pending, &key);
 	}
 	/* Passive: remembered at SYN_RECV, emitted by accept(). */
 }
 
-static __always_inline void on_close(struct sock *sk, u64 key, int oldstate)
+static __always_inline void on_close(void *ctx, struct sock *sk, u64 key, int oldstate)
 {
 	struct pending *p = bpf_map_lookup_elem(&pending, &key);
 	u16 flags = 0;
@@ -239,17 +322,17 @@ static __always_inline void on_close(struct sock *sk, u64 key, int oldstate)
 	if (oldstate == TCP_SYN_SENT)
 		count(CT_STAT_CONNECT_FAILED);
 	if (oldstate == TCP_LISTEN) {
-		emit(sk, bpf_get_socket_cookie(sk), CT_EV_UNLISTEN, TCP_LISTEN, 0, NULL, false);
+		emit(ctx, sk, cookie_of(sk), CT_EV_UNLISTEN, TCP_LISTEN, 0, NULL, false);
 	} else if (oldstate != TCP_SYN_SENT && oldstate != TCP_SYN_RECV) {
 		/*
 		 * Emitted for every connected socket, also those opened before conntop started,
 		 * so user space can close what it seeded from sock_diag.
 		 */
-		u64 cookie = bpf_get_socket_cookie(sk);
+		u64 cookie = cookie_of(sk);
 
 		if (p && p->passive)
 			flags |= CT_F_NOT_ACCEPTED;
-		emit(sk, cookie, CT_EV_CLOSE, oldstate, flags, p, false);
+		emit(ctx, sk, cookie, CT_EV_CLOSE, oldstate, flags, p, false);
 		/* Even when the record was lost: its live counts are over either way. */
 		bpf_map_delete_elem(&traffic, &cookie);
 	}
@@ -257,7 +340,7 @@ static __always_inline void on_close(struct sock *sk, u64 key, int oldstate)
 		bpf_map_delete_elem(&pending, &key);
 }
 
-static __always_inline void on_set_state(struct sock *sk, int oldstate, int newstate)
+static __always_inline void on_set_state(void *ctx, struct sock *sk, int oldstate, int newstate)
 {
 	struct pending p = {};
 	u64 key = (u64)sk;
@@ -275,55 +358,193 @@ static __always_inline void on_set_state(struct sock *sk, int oldstate, int news
 	case TCP_SYN_RECV:
 		/* A passive child (or a simultaneous open, already remembered: NOEXIST keeps it). */
 		p.passive = 1;
-		p.cookie = bpf_get_socket_cookie(sk);
+		p.cookie = cookie_of(sk);
 		p.cgroup_id = sk_cgroup_id(sk);
 		remember(key, &p);
 		break;
 	case TCP_ESTABLISHED:
-		on_established(sk, key, oldstate);
+		on_established(ctx, sk, key, oldstate);
 		break;
 	case TCP_LISTEN:
-		emit(sk, bpf_get_socket_cookie(sk), CT_EV_LISTEN, TCP_LISTEN, 0, NULL, true);
+		emit(ctx, sk, cookie_of(sk), CT_EV_LISTEN, TCP_LISTEN, 0, NULL, true);
 		break;
 	case TCP_CLOSE:
-		on_close(sk, key, oldstate);
+		on_close(ctx, sk, key, oldstate);
 		break;
 	}
 }
 
+/*
+ * The kernel runs a program at most once per CPU at a time, so a state change in an interrupt
+ * that comes while the program runs is skipped (counted in its recursion_misses). So each
+ * state-change hook has two copies, attached in this order: the first handles the call and
+ * claims it; the second finds its call claimed and only unclaims it, or handles the call the
+ * first copy was skipped for (counted as rescued: user space reports the skips neither copy
+ * handled as lost).
+ *
+ * A call is known by its argument array (ctx: each call in progress has its own frame; a later
+ * call may reuse the address, so the socket and states are compared too). Claims are a stack:
+ * a call that interrupts another between its two copies pushes and pops above it. When a second
+ * copy was itself skipped (its interrupt came while the second copy ran for the call below), its
+ * claim stays: the next second copy to find its own claim lower down drops it, and a full stack
+ * (deeper than any real nesting) starts again empty.
+ */
+static __always_inline void claim_call(void *ctx, struct sock *sk, int oldstate, int newstate)
+{
+	u32 zero = 0;
+	struct claims *c = bpf_map_lookup_elem(&claimed, &zero);
+	u32 depth;
+
+	if (!c)
+		return;
+	depth = c->depth;
+	if (depth >= CLAIM_DEPTH)
+		depth = 0;
+	depth &= CLAIM_DEPTH - 1; /* for the verifier */
+	c->call[depth].ctx = (u64)ctx;
+	c->call[depth].sk = (u64)sk;
+	c->call[depth].oldstate = oldstate;
+	c->call[depth].newstate = newstate;
+	c->depth = depth + 1;
+}
+
+/* In the second copy: whether the first handled this call (then the claim is dropped). */
+static __always_inline bool unclaim_call(void *ctx, struct sock *sk, int oldstate, int newstate)
+{
+	u32 zero = 0;
+	struct claims *c = bpf_map_lookup_elem(&claimed, &zero);
+	u32 depth;
+	int at;
+
+	if (!c)
+		return false;
+	depth = c->depth;
+	/* The top first; constant indices once unrolled. */
+#pragma unroll
+	for (at = CLAIM_DEPTH - 1; at >= 0; at--) {
+		struct claim *call = &c->call[at];
+
+		if ((u32)at >= depth)
+			continue;
+		if (call->ctx == (u64)ctx && call->sk == (u64)sk && call->oldstate == oldstate &&
+		    call->newstate == newstate) {
+			c->depth = at; /* and the stale claims above it */
+			return true;
+		}
+	}
+	return false;
+}
+
+static __always_inline void first_copy(void *ctx, struct sock *sk, int oldstate, int newstate)
+{
+	claim_call(ctx, sk, oldstate, newstate);
+	on_set_state(ctx, sk, oldstate, newstate);
+}
+
+static __always_inline void second_copy(void *ctx, struct sock *sk, int oldstate, int newstate)
+{
+	if (unclaim_call(ctx, sk, oldstate, newstate))
+		return;
+	count(CT_STAT_NESTED_RESCUED);
+	on_set_state(ctx, sk, oldstate, newstate);
+}
+
+/*
+ * Hook variants, one chosen by the loader by probing (the others are not loaded). Each feeds
+ * on_set_state the tracepoint's three arguments.
+ *
+ * Tracepoint sock:inet_sock_set_state (4.16+): tp_btf (BTF, 5.5+), else raw_tp, else the
+ * classic tracepoint (whose programs share one per-CPU guard with every kprobe: no second copy
+ * can help there).
+ */
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(handle_set_state, struct sock *sk, int oldstate, int newstate)
 {
-	u32 zero = 0;
-	u64 *claim = bpf_map_lookup_elem(&claimed, &zero);
+	first_copy(ctx, sk, oldstate, newstate);
+	return 0;
+}
 
-	if (claim)
-		*claim = (u64)ctx;
-	on_set_state(sk, oldstate, newstate);
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(handle_set_state_nested, struct sock *sk, int oldstate, int newstate)
+{
+	second_copy(ctx, sk, oldstate, newstate);
+	return 0;
+}
+
+SEC("raw_tp/inet_sock_set_state")
+int BPF_PROG(raw_set_state, struct sock *sk, int oldstate, int newstate)
+{
+	first_copy(ctx, sk, oldstate, newstate);
+	return 0;
+}
+
+SEC("raw_tp/inet_sock_set_state")
+int BPF_PROG(raw_set_state_nested, struct sock *sk, int oldstate, int newstate)
+{
+	second_copy(ctx, sk, oldstate, newstate);
+	return 0;
+}
+
+SEC("tp/sock/inet_sock_set_state")
+int tp_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
+{
+	on_set_state(ctx, (struct sock *)ctx->skaddr, ctx->oldstate, ctx->newstate);
 	return 0;
 }
 
 /*
- * The second copy, called after the first for every state change. Both get the same ctx: the
- * arguments array in the frame of the tracepoint call, while a call nested in an interrupt has its
- * own, deeper frame. So a ctx the first copy did not claim is a call the kernel skipped it for:
- * handle it here, and count it as rescued so user space reports as lost only the skipped calls
- * that neither copy handled. Clearing the claim keeps an old ctx from matching a later call.
+ * Functions: the three that fire the tracepoint (tcp_set_state for the connection's own
+ * changes, inet_sk_set_state for a passive child's SYN_RECV, inet_sk_state_store for LISTEN),
+ * entered before the state changes, so the old state is still the socket's. Hooking these
+ * rather than tcp_v4_connect and tcp_close, as tcptracer-bpf did, gives every variant the same
+ * records. fentry (BTF, 5.5+) first; kprobes wherever the kernel has them. One copy each: a
+ * trampoline runs its programs in an order the kernel does not promise, and kprobe programs share
+ * one per-CPU guard; their skips are counted.
  */
-SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(handle_set_state_nested, struct sock *sk, int oldstate, int newstate)
+static __always_inline int sk_state(struct sock *sk)
 {
-	u32 zero = 0;
-	u64 *claim = bpf_map_lookup_elem(&claimed, &zero);
+	return BPF_CORE_READ(sk, __sk_common.skc_state);
+}
 
-	if (!claim)
-		return 0;
-	if (*claim == (u64)ctx) {
-		*claim = 0;
-		return 0;
-	}
-	count(CT_STAT_NESTED_RESCUED);
-	on_set_state(sk, oldstate, newstate);
+SEC("fentry/tcp_set_state")
+int BPF_PROG(fentry_tcp_set_state, struct sock *sk, int state)
+{
+	on_set_state(ctx, sk, sk_state(sk), state);
+	return 0;
+}
+
+SEC("fentry/inet_sk_set_state")
+int BPF_PROG(fentry_inet_sk_set_state, struct sock *sk, int state)
+{
+	on_set_state(ctx, sk, sk_state(sk), state);
+	return 0;
+}
+
+SEC("fentry/inet_sk_state_store")
+int BPF_PROG(fentry_inet_sk_state_store, struct sock *sk, int state)
+{
+	on_set_state(ctx, sk, sk_state(sk), state);
+	return 0;
+}
+
+SEC("kprobe/tcp_set_state")
+int BPF_KPROBE(kprobe_tcp_set_state, struct sock *sk, int state)
+{
+	on_set_state(ctx, sk, sk_state(sk), state);
+	return 0;
+}
+
+SEC("kprobe/inet_sk_set_state")
+int BPF_KPROBE(kprobe_inet_sk_set_state, struct sock *sk, int state)
+{
+	on_set_state(ctx, sk, sk_state(sk), state);
+	return 0;
+}
+
+SEC("kprobe/inet_sk_state_store")
+int BPF_KPROBE(kprobe_inet_sk_state_store, struct sock *sk, int state)
+{
+	on_set_state(ctx, sk, sk_state(sk), state);
 	return 0;
 }
 
@@ -345,43 +566,60 @@ static __always_inline struct sock *fd_to_sock(long fd)
 	return sock ? BPF_CORE_READ(sock, sk) : NULL;
 }
 
-static __always_inline int on_accept_exit(long fd)
+/* An accepted socket, in the acceptor's task: the ACCEPT record of a child seen being born. */
+static __always_inline int on_accept(void *ctx, struct sock *sk)
 {
 	struct pending *p;
-	struct sock *sk;
 	u64 key;
 
-	if (fd < 0)
-		return 0;
-	sk = fd_to_sock(fd);
 	if (!sk)
 		return 0;
 	key = (u64)sk;
 	p = bpf_map_lookup_elem(&pending, &key);
 	if (!p || !p->passive)
 		return 0; /* not a TCP child we saw being born (unix socket, or before start) */
-	emit(sk, p->cookie, CT_EV_ACCEPT, TCP_ESTABLISHED, 0, NULL, true);
+	emit(ctx, sk, p->cookie, CT_EV_ACCEPT, TCP_ESTABLISHED, 0, NULL, true);
 	bpf_map_delete_elem(&pending, &key);
 	return 0;
 }
 
+/* With the tracepoint variants: the accept()/accept4() syscalls' exits, and the fd they return. */
 SEC("tp/syscalls/sys_exit_accept4")
 int handle_accept4_exit(struct syscall_exit_ctx *ctx)
 {
-	return on_accept_exit(ctx->ret);
+	return ctx->ret < 0 ? 0 : on_accept(ctx, fd_to_sock(ctx->ret));
 }
 
 SEC("tp/syscalls/sys_exit_accept")
 int handle_accept_exit(struct syscall_exit_ctx *ctx)
 {
-	return on_accept_exit(ctx->ret);
+	return ctx->ret < 0 ? 0 : on_accept(ctx, fd_to_sock(ctx->ret));
+}
+
+/*
+ * With the function variants: inet_csk_accept's return, the new socket (its arguments changed in
+ * 6.10; bpf_get_func_ret, 5.17+, reads the return value whatever they are).
+ */
+SEC("fexit/inet_csk_accept")
+int BPF_PROG(fexit_accept)
+{
+	u64 ret = 0;
+
+	bpf_get_func_ret(ctx, &ret);
+	return on_accept(ctx, (struct sock *)ret);
+}
+
+SEC("kretprobe/inet_csk_accept")
+int BPF_KRETPROBE(kretprobe_accept, struct sock *sk)
+{
+	return on_accept(ctx, sk);
 }
 
 /* Traffic: counted per socket in the map, never one record per send. */
 
 static __always_inline struct ct_traffic *traffic_of(struct sock *sk)
 {
-	u64 cookie = bpf_get_socket_cookie(sk);
+	u64 cookie = cookie_of(sk);
 	struct ct_traffic *t = bpf_map_lookup_elem(&traffic, &cookie);
 
 	if (!t) {

@@ -185,6 +185,7 @@ static int publish(struct app *app, const struct recorded_frame *frame)
 		.host = app->header.host,
 		.kernel = app->header.kernel,
 		.source_name = app->header.source_name,
+		.replay = app->replay != NULL,
 		.source_kind = app->header.source_kind,
 		.now_ns = frame->now_ns,
 		.wall = { .tv_sec = frame->wall_sec, .tv_nsec = frame->wall_nsec },
@@ -455,11 +456,6 @@ static int open_replay(struct app *app)
 		log_error("cannot replay %s: %s", app->opts->replay, why);
 		return err;
 	}
-	/* The header says what it is: "replay of eBPF, ring buffer" */
-	memmove(app->header.source_name + 10, app->header.source_name,
-		sizeof(app->header.source_name) - 10);
-	memcpy(app->header.source_name, "replay of ", 10);
-	app->header.source_name[sizeof(app->header.source_name) - 1] = '\0';
 	err = replay_next_frame(app->replay, app->tracker, app->resolver, &app->next);
 	if (err <= 0) {
 		log_error("cannot replay %s: %s", app->opts->replay,
@@ -475,6 +471,8 @@ static int open_live(struct app *app)
 		.ringbuf_size = app->opts->ringbuf_size,
 		.heal_s = app->opts->heal_s,
 		.traffic = app->opts->traffic,
+		.transport = app->opts->transport,
+		.hooks = app->opts->hooks,
 		.source = app->opts->source,
 		.root = PROC_ROOT,
 	};
@@ -486,7 +484,6 @@ static int open_live(struct app *app)
 	snprintf(app->header.host, sizeof(app->header.host), "%s", uts.nodename);
 	snprintf(app->header.kernel, sizeof(app->header.kernel), "%s", uts.release);
 	snprintf(app->header.source_kind, sizeof(app->header.source_kind), "ebpf");
-	snprintf(app->header.source_name, sizeof(app->header.source_name), "eBPF, ring buffer");
 	snprintf(app->header.conntop_version, sizeof(app->header.conntop_version), "%s",
 		 CONNTOP_VERSION);
 	if (app->opts->record) {
@@ -504,13 +501,14 @@ static int open_live(struct app *app)
 	err = live__open(&app->live, &live_opts, app->tracker, app->loop);
 	if (err)
 		return err;
+	live_describe(app->live, app->header.source_name, sizeof(app->header.source_name));
 	if (live_polling(app->live)) {
 		snprintf(app->header.source_kind, sizeof(app->header.source_kind), "proc");
-		snprintf(app->header.source_name, sizeof(app->header.source_name),
-			 "/proc polling, no eBPF");
 	} else if (live_traffic_mode(app->live) == TRAFFIC_SOCKDIAG) {
-		snprintf(app->header.source_name, sizeof(app->header.source_name),
-			 "eBPF; bytes by sock_diag");
+		size_t len = strlen(app->header.source_name);
+
+		snprintf(app->header.source_name + len, sizeof(app->header.source_name) - len,
+			 "; sock_diag");
 	}
 	if (app->recorder && (err = recorder_rewrite_header(app->recorder, &app->header))) {
 		log_error("failed to write the recording %s: %s", app->opts->record,

@@ -6,6 +6,7 @@
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <linux/capability.h>
+#include <linux/perf_event.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/types.h>
@@ -23,9 +25,34 @@
 
 #define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
 
+/* The ways to hook a connection's life, in the order auto tries them (see conntop.bpf.c). */
+enum variant {
+	V_TP_BTF,
+	V_RAW_TP,
+	V_TP,
+	V_FENTRY,
+	V_KPROBE,
+	V_COUNT,
+};
+
+static const char *const variant_names[V_COUNT] = {
+	[V_TP_BTF] = "tp_btf", [V_RAW_TP] = "raw_tp", [V_TP] = "tp",
+	[V_FENTRY] = "fentry", [V_KPROBE] = "kprobe",
+};
+
+static const enum hooks variant_family[V_COUNT] = {
+	[V_TP_BTF] = HOOKS_TRACEPOINT, [V_RAW_TP] = HOOKS_TRACEPOINT, [V_TP] = HOOKS_TRACEPOINT,
+	[V_FENTRY] = HOOKS_FENTRY,     [V_KPROBE] = HOOKS_KPROBE,
+};
+
 struct bpf_source {
 	struct conntop_bpf *skel;
-	struct ring_buffer *ring;
+	enum variant variant;
+	enum transport transport; /* TRANSPORT_RINGBUF or TRANSPORT_PERFBUF */
+	struct ring_buffer *ring; /* the ring buffer's reader */
+	struct perf_buffer *perf; /* or the perf buffers' */
+	struct reorder *reorder; /* perf buffers: records merged by timestamp */
+	uint64_t perf_lost; /* perf buffers: what the kernel said it could not write, so far */
 	record_fn on_record;
 	void *ctx;
 	int ncpus;
@@ -42,6 +69,26 @@ int bpf_check_ringbuf_size(size_t size)
 	if (size < (size_t)page || (size & (size - 1)) || size > (1ul << 30))
 		return -EINVAL;
 	return 0;
+}
+
+const char *bpf_transport_name(enum transport transport)
+{
+	switch (transport) {
+	case TRANSPORT_RINGBUF:
+		return "ring buffer";
+	case TRANSPORT_PERFBUF:
+		return "perf buffer";
+	default:
+		return "auto";
+	}
+}
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts); /* bpf_ktime_get_ns()'s clock */
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 /* libbpf's own messages are details for -v; the user gets one line from us. */
@@ -113,13 +160,14 @@ static bool has_tracepoint(const struct btf *vmlinux, const char *name)
 
 /*
  * Bytes are counted in the kernel when it has the tracepoints (Linux 6.3+), found by probing its
- * BTF, never by its version; else user space reads them from sock_diag. Programs not used are not
- * loaded.
+ * BTF, never by its version, and the hooks can name sockets by cookie (the map's key); else user
+ * space reads them from sock_diag. Programs not used are not loaded.
  */
-static enum traffic_mode choose_traffic(struct conntop_bpf *skel, enum traffic_mode wanted)
+static enum traffic_mode choose_traffic(struct conntop_bpf *skel, enum traffic_mode wanted,
+					bool have_cookies)
 {
 	struct btf *vmlinux = btf__load_vmlinux_btf();
-	bool can = has_tracepoint(vmlinux, "sock_send_length") &&
+	bool can = have_cookies && has_tracepoint(vmlinux, "sock_send_length") &&
 		   has_tracepoint(vmlinux, "sock_recv_length") &&
 		   has_tracepoint(vmlinux, "tcp_retransmit_skb");
 	enum traffic_mode mode = wanted == TRAFFIC_OFF	    ? TRAFFIC_OFF :
@@ -129,63 +177,160 @@ static enum traffic_mode choose_traffic(struct conntop_bpf *skel, enum traffic_m
 
 	btf__free(vmlinux);
 	if (wanted == TRAFFIC_BPF && !can)
-		log_warn("this kernel has no sock_send_length/sock_recv_length tracepoints (Linux "
-			 "6.3+): bytes come from sock_diag at each refresh");
+		log_warn("%s: bytes come from sock_diag at each refresh",
+			 have_cookies ? "this kernel has no sock_send_length/sock_recv_length "
+					"tracepoints (Linux 6.3+)" :
+					"these hooks cannot count bytes by socket cookie");
 	bpf_program__set_autoload(skel->progs.count_send, mode == TRAFFIC_BPF);
 	bpf_program__set_autoload(skel->progs.count_receive, mode == TRAFFIC_BPF);
 	bpf_program__set_autoload(skel->progs.count_retransmit, mode == TRAFFIC_BPF);
 	return mode;
 }
 
+/*
+ * The ring buffer when the kernel has it (probed: BPF_MAP_TYPE_RINGBUF, never the kernel's
+ * version), else perf buffers. Asked for a ring buffer the kernel lacks: an error.
+ */
+static int choose_transport(struct bpf_source *src, enum transport wanted)
+{
+	struct conntop_bpf *skel = src->skel;
+	bool has_ringbuf = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 1;
+
+	if (wanted == TRANSPORT_RINGBUF && !has_ringbuf) {
+		log_error(
+			"this kernel has no BPF ring buffer (Linux 5.8+); use --transport perfbuf "
+			"or auto");
+		return -ENOTSUP;
+	}
+	src->transport = wanted == TRANSPORT_PERFBUF ? TRANSPORT_PERFBUF :
+			 wanted == TRANSPORT_RINGBUF ? TRANSPORT_RINGBUF :
+			 has_ringbuf		     ? TRANSPORT_RINGBUF :
+						       TRANSPORT_PERFBUF;
+	log_debug("transport: %s", bpf_transport_name(src->transport));
+	skel->rodata->use_perfbuf = src->transport == TRANSPORT_PERFBUF;
+	/* The other transport's map is not created: a kernel before 5.8 could not. */
+	bpf_map__set_autocreate(skel->maps.events, src->transport == TRANSPORT_RINGBUF);
+	bpf_map__set_autocreate(skel->maps.perf_events, src->transport == TRANSPORT_PERFBUF);
+	return 0;
+}
+
 static int configure(struct bpf_source *src, const struct bpf_source_opts *opts)
 {
 	struct conntop_bpf *skel = src->skel;
-	int err = bpf_map__set_max_entries(skel->maps.events, opts->ringbuf_size);
+	int err = choose_transport(src, opts->transport);
 
+	if (err)
+		return err;
+	err = bpf_map__set_max_entries(skel->maps.events, opts->ringbuf_size);
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.pending, opts->pending_max);
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.traffic, opts->traffic_max ?: 1);
-	src->traffic = choose_traffic(skel, opts->traffic);
+	src->traffic = choose_traffic(skel, opts->traffic, bpf_source__has_cookies(src));
+	skel->rodata->have_cookies = bpf_source__has_cookies(src);
 	skel->rodata->count_bytes = src->traffic == TRAFFIC_BPF;
 	/* Wake the reader early only when a quarter of the ring waits; it drains on its tick. */
 	skel->rodata->wakeup_bytes = opts->ringbuf_size / 4;
 	return err;
 }
 
+struct hook {
+	struct bpf_program *prog;
+	struct bpf_link **link;
+};
+
+#define HOOK(skel, name) ((struct hook){ (skel)->progs.name, &(skel)->links.name })
+#define MAX_HOOKS	 4
+
 /*
- * Attaches in this order, not the skeleton's: the nested copy must be called after the first one
- * for the same state change (probes of one tracepoint run in the order they were attached).
+ * The programs of variant @v, in the order they must be attached: a second copy after its
+ * first (the probes of a tracepoint run in the order they were attached). Returns how many.
  */
-static int attach(struct conntop_bpf *skel)
+static size_t variant_hooks(struct conntop_bpf *skel, enum variant v, struct hook *out)
 {
-	struct {
-		struct bpf_program *prog;
-		struct bpf_link **link;
-	} order[] = {
-		{ skel->progs.handle_set_state, &skel->links.handle_set_state },
-		{ skel->progs.handle_set_state_nested, &skel->links.handle_set_state_nested },
-		{ skel->progs.handle_accept4_exit, &skel->links.handle_accept4_exit },
-		{ skel->progs.handle_accept_exit, &skel->links.handle_accept_exit },
-		{ skel->progs.count_send, &skel->links.count_send },
-		{ skel->progs.count_receive, &skel->links.count_receive },
-		{ skel->progs.count_retransmit, &skel->links.count_retransmit },
-	};
-	size_t i;
+	size_t n = 0;
 
-	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-		if (!bpf_program__autoload(order[i].prog))
-			continue; /* not loaded: this kernel counts bytes another way */
-		*order[i].link = bpf_program__attach(order[i].prog);
-		if (!*order[i].link) {
-			int err = -errno;
+	switch (v) {
+	case V_TP_BTF:
+		out[n++] = HOOK(skel, handle_set_state);
+		out[n++] = HOOK(skel, handle_set_state_nested);
+		break;
+	case V_RAW_TP:
+		out[n++] = HOOK(skel, raw_set_state);
+		out[n++] = HOOK(skel, raw_set_state_nested);
+		break;
+	case V_TP:
+		out[n++] = HOOK(skel, tp_set_state);
+		break;
+	case V_FENTRY:
+		out[n++] = HOOK(skel, fentry_tcp_set_state);
+		out[n++] = HOOK(skel, fentry_inet_sk_set_state);
+		out[n++] = HOOK(skel, fentry_inet_sk_state_store);
+		out[n++] = HOOK(skel, fexit_accept);
+		return n;
+	case V_KPROBE:
+		out[n++] = HOOK(skel, kprobe_tcp_set_state);
+		out[n++] = HOOK(skel, kprobe_inet_sk_set_state);
+		out[n++] = HOOK(skel, kprobe_inet_sk_state_store);
+		out[n++] = HOOK(skel, kretprobe_accept);
+		return n;
+	default:
+		return 0;
+	}
+	/* The tracepoint variants see accepts at the syscalls' exits. */
+	out[n++] = HOOK(skel, handle_accept4_exit);
+	out[n++] = HOOK(skel, handle_accept_exit);
+	return n;
+}
 
-			log_error("failed to attach %s: %s; see 'conntop -v' for details",
-				  bpf_program__section_name(order[i].prog), strerror(-err));
-			return err;
-		}
+/* Only @v's programs are loaded: the others may not even verify on this kernel. */
+static void choose_hooks(struct conntop_bpf *skel, enum variant v)
+{
+	struct hook hooks[MAX_HOOKS];
+	size_t n, i;
+	int other;
+
+	for (other = 0; other < V_COUNT; other++) {
+		n = variant_hooks(skel, other, hooks);
+		for (i = 0; i < n; i++)
+			bpf_program__set_autoload(hooks[i].prog, false);
+	}
+	n = variant_hooks(skel, v, hooks);
+	for (i = 0; i < n; i++)
+		bpf_program__set_autoload(hooks[i].prog, true);
+}
+
+static int attach_hook(struct hook hook)
+{
+	if (!bpf_program__autoload(hook.prog))
+		return 0; /* not loaded: this kernel counts bytes another way */
+	*hook.link = bpf_program__attach(hook.prog);
+	if (!*hook.link) {
+		int err = -errno;
+
+		log_error("failed to attach %s: %s; see 'conntop -v' for details",
+			  bpf_program__section_name(hook.prog), strerror(-err));
+		return err;
 	}
 	return 0;
+}
+
+static int attach(struct conntop_bpf *skel, enum variant v)
+{
+	struct hook hooks[MAX_HOOKS];
+	struct hook traffic[] = {
+		HOOK(skel, count_send),
+		HOOK(skel, count_receive),
+		HOOK(skel, count_retransmit),
+	};
+	size_t n = variant_hooks(skel, v, hooks), i;
+	int err = 0;
+
+	for (i = 0; i < n && !err; i++)
+		err = attach_hook(hooks[i]);
+	for (i = 0; i < sizeof(traffic) / sizeof(traffic[0]) && !err; i++)
+		err = attach_hook(traffic[i]);
+	return err;
 }
 
 static void explain_load_failure(int err)
@@ -209,15 +354,208 @@ static int ring_callback(void *ctx, void *data, size_t size)
 	return 0; /* a bad record is counted by the callee; never stop draining */
 }
 
+/* What perf_buffer__new_raw() hands over: struct perf_event_header and what follows it. */
+struct perf_sample {
+	struct perf_event_header header;
+	uint32_t size;
+	unsigned char data[];
+};
+
+struct perf_lost {
+	struct perf_event_header header;
+	uint64_t id;
+	uint64_t lost;
+};
+
+/* The kernel pads a raw sample (u32 size + data) to 8 bytes: a record's size as it arrives. */
+#define PERF_RECORD_SIZE ((CT_EVENT_SIZE + sizeof(uint32_t) + 7) / 8 * 8 - sizeof(uint32_t))
+
+static enum bpf_perf_event_ret perf_callback(void *ctx, int cpu, struct perf_event_header *header)
+{
+	struct bpf_source *src = ctx;
+
+	if (header->type == PERF_RECORD_SAMPLE) {
+		struct perf_sample *sample = (struct perf_sample *)header;
+		size_t size = sample->size == PERF_RECORD_SIZE ? CT_EVENT_SIZE : sample->size;
+		int over = reorder_push(src->reorder, cpu, sample->data, size);
+
+		if (over < 0) /* not kept: hand it on now, out of order, rather than lose it */
+			src->on_record(src->ctx, sample->data, size);
+		else if (over)
+			reorder_release(src->reorder, 0, src->on_record, src->ctx); /* the excess */
+	} else if (header->type == PERF_RECORD_LOST) {
+		src->perf_lost += ((struct perf_lost *)header)->lost;
+	}
+	return LIBBPF_PERF_EVENT_CONT;
+}
+
+/*
+ * Each CPU's buffer: the ring buffer's size split over the CPUs, a power of two of pages. The
+ * kernel wakes the reader only when a quarter of one CPU's buffer waits (a watermark, not a
+ * wake-up per record: the reader drains on its tick), as the ring buffer's programs do.
+ */
+static struct perf_buffer *open_perf_buffers(struct bpf_source *src,
+					     const struct bpf_source_opts *opts)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), per_cpu = page, pages;
+	int ncpus = src->ncpus > 0 ? src->ncpus : 1;
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE,
+		.size = sizeof(attr),
+		.config = PERF_COUNT_SW_BPF_OUTPUT,
+		.sample_period = 1,
+		.sample_type = PERF_SAMPLE_RAW,
+		.watermark = 1,
+	};
+
+	while (per_cpu * 2 <= opts->ringbuf_size / (size_t)ncpus)
+		per_cpu *= 2;
+	pages = per_cpu / page;
+	attr.wakeup_watermark = (__u32)(per_cpu / 4);
+	log_debug("perf buffers: %d CPUs, %zu pages each", ncpus, pages);
+	return perf_buffer__new_raw(bpf_map__fd(src->skel->maps.perf_events), pages, &attr,
+				    perf_callback, src, NULL);
+}
+
+/* The reader, made before the programs are attached: a perf buffer must exist to be written. */
+static int open_reader(struct bpf_source *src, const struct bpf_source_opts *opts)
+{
+	struct reorder_opts reorder_opts = {
+		.max_held = opts->reorder_max,
+		.record_size = CT_EVENT_SIZE,
+	};
+
+	if (src->transport == TRANSPORT_RINGBUF) {
+		src->ring = ring_buffer__new(bpf_map__fd(src->skel->maps.events), ring_callback,
+					     src, NULL);
+		if (!src->ring) {
+			log_error("failed to create the ring buffer reader: %s", strerror(errno));
+			return -errno;
+		}
+		return 0;
+	}
+	src->reorder = reorder__new(&reorder_opts);
+	if (!src->reorder) {
+		log_error("failed to start: out of memory");
+		return -ENOMEM;
+	}
+	src->perf = open_perf_buffers(src, opts);
+	if (!src->perf) {
+		log_error("failed to create the perf buffer reader: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static uint64_t percpu_sum(const struct bpf_source *src, const struct bpf_map *map, uint32_t key);
+
+/* Whether the kernel has what variant @v hooks into, as far as can be told without loading. */
+static bool variant_possible(enum variant v)
+{
+	static const char *const functions[] = { "tcp_set_state", "inet_sk_set_state",
+						 "inet_sk_state_store", "inet_csk_accept" };
+	struct btf *vmlinux = NULL;
+	bool possible = true;
+	size_t i;
+
+	switch (v) {
+	case V_TP_BTF:
+	case V_FENTRY:
+		vmlinux = btf__load_vmlinux_btf();
+		if (v == V_TP_BTF)
+			possible = has_tracepoint(vmlinux, "inet_sock_set_state");
+		for (i = 0; v == V_FENTRY && i < sizeof(functions) / sizeof(functions[0]); i++)
+			possible = possible && vmlinux &&
+				   btf__find_by_name_kind(vmlinux, functions[i], BTF_KIND_FUNC) > 0;
+		btf__free(vmlinux);
+		break;
+	case V_KPROBE:
+		possible = access("/sys/bus/event_source/devices/kprobe", F_OK) == 0 ||
+			   access("/sys/kernel/tracing/kprobe_events", F_OK) == 0;
+		break;
+	default:
+		break; /* a tracepoint: tried */
+	}
+	if (!possible)
+		log_debug("hooks %s: not in this kernel", variant_names[v]);
+	return possible;
+}
+
+static bool variant_allowed(enum variant v, enum hooks hooks)
+{
+	switch (hooks) {
+	case HOOKS_AUTO:
+		return true;
+	case HOOKS_TP_BTF:
+		return v == V_TP_BTF;
+	case HOOKS_RAW_TP:
+		return v == V_RAW_TP;
+	case HOOKS_TP:
+		return v == V_TP;
+	default:
+		return variant_family[v] == hooks;
+	}
+}
+
+/* Undoes what an attempt made, so another can start from nothing. */
+static void close_attempt(struct bpf_source *src)
+{
+	if (src->perf && src->skel)
+		log_debug("perf buffers: the programs counted %llu records refused, the kernel "
+			  "reported %llu",
+			  (unsigned long long)percpu_sum(src, src->skel->maps.perf_full, 0),
+			  (unsigned long long)src->perf_lost);
+	ring_buffer__free(src->ring);
+	perf_buffer__free(src->perf);
+	conntop_bpf__destroy(src->skel); /* detaches every link */
+	reorder__free(src->reorder); /* what it still holds is not handed on: flush first */
+	src->ring = NULL;
+	src->perf = NULL;
+	src->skel = NULL;
+	src->reorder = NULL;
+	src->perf_lost = 0;
+}
+
+/* open -> configure -> load -> attach, with @v's hooks. 0, or -errno with the cause logged. */
+static int open_variant(struct bpf_source *src, const struct bpf_source_opts *opts, enum variant v)
+{
+	int err;
+
+	log_debug("hooks %s: trying", variant_names[v]);
+	src->variant = v;
+	if (variant_family[v] == HOOKS_TRACEPOINT && (err = ensure_tracefs()))
+		return err;
+	src->skel = conntop_bpf__open();
+	if (!src->skel) {
+		err = -errno;
+		log_error("failed to open the eBPF object: %s", strerror(-err));
+		return err;
+	}
+	choose_hooks(src->skel, v);
+	err = configure(src, opts);
+	if (err) {
+		log_error("failed to configure the eBPF maps: %s", strerror(-err));
+		return err;
+	}
+	err = conntop_bpf__load(src->skel);
+	if (err) {
+		explain_load_failure(err);
+		return err;
+	}
+	err = open_reader(src, opts);
+	return err ? err : attach(src->skel, v);
+}
+
 int bpf_source__open(struct bpf_source **out, const struct bpf_source_opts *opts,
 		     record_fn on_record, void *ctx)
 {
 	struct bpf_source *src;
-	int err;
+	bool tried = false;
+	int err = -ENOTSUP, v;
 
 	*out = NULL;
 	libbpf_set_print(libbpf_to_log);
-	if ((err = check_privileges()) || (err = check_btf()) || (err = ensure_tracefs()))
+	if ((err = check_privileges()) || (err = check_btf()))
 		return err;
 	src = calloc(1, sizeof(*src));
 	if (!src)
@@ -226,70 +564,138 @@ int bpf_source__open(struct bpf_source **out, const struct bpf_source_opts *opts
 	src->ctx = ctx;
 	src->ncpus = libbpf_num_possible_cpus();
 
-	src->skel = conntop_bpf__open();
-	if (!src->skel) {
-		err = -errno;
-		log_error("failed to open the eBPF object: %s", strerror(-err));
-		goto cleanup;
+	/*
+	 * The best variant that loads and attaches. The first failure is the one the user reads;
+	 * later ones are details for -v.
+	 */
+	err = -ENOTSUP;
+	for (v = 0; v < V_COUNT; v++) {
+		if (!variant_allowed(v, opts->hooks) || !variant_possible(v))
+			continue;
+		log_demote_errors(tried);
+		err = open_variant(src, opts, v);
+		tried = true;
+		if (!err)
+			break;
+		close_attempt(src);
 	}
-	err = configure(src, opts);
+	log_demote_errors(0);
 	if (err) {
-		log_error("failed to configure the eBPF maps: %s", strerror(-err));
-		goto cleanup;
+		if (!tried)
+			log_error("this kernel has none of the hooks asked for (--hooks); 'conntop "
+				  "-v' "
+				  "says what was probed");
+		free(src);
+		return err;
 	}
-	err = conntop_bpf__load(src->skel);
-	if (err) {
-		explain_load_failure(err);
-		goto cleanup;
-	}
-	err = attach(src->skel);
-	if (err)
-		goto cleanup;
-	src->ring = ring_buffer__new(bpf_map__fd(src->skel->maps.events), ring_callback, src, NULL);
-	if (!src->ring) {
-		err = -errno;
-		log_error("failed to create the ring buffer reader: %s", strerror(-err));
-		goto cleanup;
-	}
+	log_debug("hooks: %s", variant_names[src->variant]);
 	*out = src;
 	return 0;
-cleanup:
-	bpf_source__free(src);
-	return err;
 }
 
 void bpf_source__free(struct bpf_source *src)
 {
 	if (!src)
 		return;
-	ring_buffer__free(src->ring);
-	conntop_bpf__destroy(src->skel); /* detaches every link */
+	close_attempt(src);
 	free(src);
 }
 
 int bpf_source__fd(const struct bpf_source *src)
 {
-	return ring_buffer__epoll_fd(src->ring);
+	return src->perf ? perf_buffer__epoll_fd(src->perf) : ring_buffer__epoll_fd(src->ring);
+}
+
+static int drain_perf(struct bpf_source *src, bool all)
+{
+	/* Before reading any buffer: a CPU that wrote nothing older by now will not (see reorder.h). */
+	uint64_t watermark = monotonic_ns();
+	int err;
+
+	/*
+	 * poll with no wait only takes the wake-ups (and the buffers that had them), so the fd
+	 * does not stay readable; consume then reads every buffer, woken or not.
+	 */
+	err = perf_buffer__poll(src->perf, 0);
+	if (err >= 0 || err == -EINTR)
+		err = perf_buffer__consume(src->perf);
+	if (all)
+		return (int)reorder_flush(src->reorder, src->on_record, src->ctx);
+	if (err < 0)
+		return err; /* what was taken in is handed on at the next drain */
+	return (int)reorder_release(src->reorder, watermark, src->on_record, src->ctx);
 }
 
 int bpf_source__drain(struct bpf_source *src)
 {
+	if (src->perf)
+		return drain_perf(src, false);
 	/* consume, not poll: records submitted without a wake-up never make the fd readable. */
 	return ring_buffer__consume(src->ring);
 }
 
-static uint64_t stat_sum(const struct bpf_source *src, uint32_t key)
+int bpf_source__flush(struct bpf_source *src)
+{
+	if (src->perf)
+		return drain_perf(src, true);
+	return ring_buffer__consume(src->ring);
+}
+
+enum transport bpf_source__transport(const struct bpf_source *src)
+{
+	return src->transport;
+}
+
+bool bpf_source__has_cookies(const struct bpf_source *src)
+{
+	return src->variant == V_TP_BTF || src->variant == V_FENTRY;
+}
+
+void bpf_source__describe(const struct bpf_source *src, char *buf, size_t size)
+{
+	/* The words the options take, and short: a recording keeps 31 characters of it. */
+	snprintf(buf, size, "eBPF %s, %s", variant_names[src->variant],
+		 src->transport == TRANSPORT_PERFBUF ? "perfbuf" : "ringbuf");
+}
+
+void bpf_source__reorder_stats(const struct bpf_source *src, struct reorder_stats *stats)
+{
+	memset(stats, 0, sizeof(*stats));
+	if (src->reorder)
+		reorder_read_stats(src->reorder, stats);
+}
+
+static uint64_t percpu_sum(const struct bpf_source *src, const struct bpf_map *map, uint32_t key)
 {
 	uint64_t values[src->ncpus > 0 ? src->ncpus : 1];
 	uint64_t sum = 0;
 	int cpu;
 
-	if (src->ncpus <= 0 ||
-	    bpf_map_lookup_elem(bpf_map__fd(src->skel->maps.stats), &key, values))
+	if (src->ncpus <= 0 || bpf_map_lookup_elem(bpf_map__fd(map), &key, values))
 		return 0;
 	for (cpu = 0; cpu < src->ncpus; cpu++)
 		sum += values[cpu];
 	return sum;
+}
+
+static uint64_t stat_sum(const struct bpf_source *src, uint32_t key)
+{
+	return percpu_sum(src, src->skel->maps.stats, key);
+}
+
+/*
+ * Records the perf buffers had no room for. The programs count each at once; the kernel's own
+ * count (PERF_RECORD_LOST) comes with a CPU's next record, and is the one to trust should a
+ * kernel's helper not say -ENOSPC. Both count the same records: the larger, never the sum.
+ */
+static uint64_t perf_refused(const struct bpf_source *src)
+{
+	uint64_t programs;
+
+	if (!src->perf)
+		return 0;
+	programs = percpu_sum(src, src->skel->maps.perf_full, 0);
+	return programs > src->perf_lost ? programs : src->perf_lost;
 }
 
 static bool counts_traffic(const struct bpf_source *src, const struct bpf_program *prog)
@@ -310,6 +716,7 @@ static uint64_t recursion_misses(const struct bpf_source *src, bool traffic)
 
 		/* When the nested copy is skipped, the first one is free and handles the call. */
 		if (prog == src->skel->progs.handle_set_state_nested ||
+		    prog == src->skel->progs.raw_set_state_nested ||
 		    counts_traffic(src, prog) != traffic || bpf_program__fd(prog) < 0)
 			continue;
 		if (!bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
@@ -320,9 +727,10 @@ static uint64_t recursion_misses(const struct bpf_source *src, bool traffic)
 
 void bpf_source__read_stats(const struct bpf_source *src, struct source_stats *stats)
 {
+	struct reorder_stats reorder;
 	uint64_t misses;
 
-	stats->lost = stat_sum(src, CT_STAT_LOST);
+	stats->lost = stat_sum(src, CT_STAT_LOST) + perf_refused(src);
 	stats->pending_full = stat_sum(src, CT_STAT_PENDING_FULL);
 	stats->connect_failed = stat_sum(src, CT_STAT_CONNECT_FAILED);
 	/*
@@ -336,6 +744,8 @@ void bpf_source__read_stats(const struct bpf_source *src, struct source_stats *s
 	stats->nested_rescued = stat_sum(src, CT_STAT_NESTED_RESCUED);
 	stats->recursion_misses =
 		misses > stats->nested_rescued ? misses - stats->nested_rescued : 0;
+	bpf_source__reorder_stats(src, &reorder);
+	stats->late_records = reorder.late;
 }
 
 enum traffic_mode bpf_source__traffic_mode(const struct bpf_source *src)

@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The eBPF event source: open -> configure -> load -> attach the programs, then hand each ring
- * buffer record to a callback. Every exit path detaches: the links are file descriptors, so even
- * kill -9 leaves nothing attached.
+ * The eBPF event source: open -> configure -> load -> attach the programs, then hand each record
+ * to a callback. Every exit path detaches: the links are file descriptors, so even kill -9 leaves
+ * nothing attached.
+ *
+ * Two transports, one set of programs: the BPF ring buffer (one buffer, records in the order
+ * they were reserved), or, where the kernel has none (before 5.8) or when asked, per-CPU perf
+ * buffers, whose records are merged by timestamp with a watermark (src/reorder.h) before they
+ * reach the callback.
  */
 #ifndef CONNTOP_BPF_LOADER_H
 #define CONNTOP_BPF_LOADER_H
@@ -14,6 +19,7 @@
 #include <linux/types.h>
 #include "conntop/event.h"
 
+#include "reorder.h"
 #include "source.h"
 
 #define BPF_DEFAULT_RINGBUF_SIZE (8u << 20)
@@ -21,10 +27,18 @@
 #define BPF_DEFAULT_TRAFFIC_MAX	 262144u
 
 struct bpf_source_opts {
-	size_t ringbuf_size; /* bytes; a power of two, at least a page */
+	/*
+	 * Bytes; a power of two, at least a page. The ring buffer's size; with perf buffers the
+	 * same total split over the possible CPUs: each CPU's buffer is ringbuf_size / CPUs,
+	 * rounded down to a power of two, at least a page (8 MiB on 2 CPUs: 4 MiB each).
+	 */
+	size_t ringbuf_size;
 	size_t pending_max; /* connects/accepts in progress remembered at once */
 	size_t traffic_max; /* sockets whose bytes are counted at once */
 	enum traffic_mode traffic; /* TRAFFIC_AUTO, or what the user asked for */
+	enum transport transport; /* TRANSPORT_AUTO: the ring buffer if the kernel has it */
+	enum hooks hooks; /* HOOKS_AUTO: the first variant the kernel loads and attaches */
+	size_t reorder_max; /* perf buffers: records held for ordering at most; 0 the default */
 };
 
 struct bpf_source;
@@ -37,13 +51,41 @@ int bpf_source__open(struct bpf_source **out, const struct bpf_source_opts *opts
 		     record_fn on_record, void *ctx);
 void bpf_source__free(struct bpf_source *src);
 
-/* Becomes readable when the programs ask for an early drain (the ring is filling up). */
+/*
+ * Becomes readable when the programs ask for an early drain: a quarter of the ring, or of one
+ * CPU's perf buffer, is waiting.
+ */
 int bpf_source__fd(const struct bpf_source *src);
 
-/* Hands every record waiting in the ring to the callback. Returns how many, or -errno. */
+/*
+ * Hands the records waiting to the callback. Returns how many, or -errno.
+ * Ring buffer: all of them. Perf buffers: reads CLOCK_MONOTONIC first (the watermark), takes in
+ * every CPU's buffer, then hands on, in timestamp order, those older than the watermark; the
+ * others wait for the next drain. A record that comes after newer ones were handed on (its CPU
+ * stalled) is handed on at once and counted as late (source_stats.late_records).
+ */
 int bpf_source__drain(struct bpf_source *src);
 
+/* As bpf_source__drain(), and then every record still held too, without waiting (at exit). */
+int bpf_source__flush(struct bpf_source *src);
+
 void bpf_source__read_stats(const struct bpf_source *src, struct source_stats *stats);
+
+/* The transport in use: TRANSPORT_RINGBUF or TRANSPORT_PERFBUF. */
+enum transport bpf_source__transport(const struct bpf_source *src);
+
+/*
+ * Whether the records carry socket cookies: the hooks that run as tracing programs (tp_btf,
+ * fentry) can ask for them; kprobes and raw and classic tracepoints cannot (records then name
+ * sockets by tuple: see tracker_identify()).
+ */
+bool bpf_source__has_cookies(const struct bpf_source *src);
+
+/* "eBPF tp_btf, ringbuf": the hooks and the transport in use, for the header. */
+void bpf_source__describe(const struct bpf_source *src, char *buf, size_t size);
+
+/* Perf buffers: what the ordering stage did (all zero with the ring buffer). */
+void bpf_source__reorder_stats(const struct bpf_source *src, struct reorder_stats *stats);
 
 /*
  * How bytes are counted: TRAFFIC_BPF when the kernel has the send/receive tracepoints and it was
@@ -60,5 +102,8 @@ int bpf_source__read_traffic(struct bpf_source *src, traffic_fn fn, void *ctx);
 
 /* Checks a --ringbuf-size value. 0 or -EINVAL. */
 int bpf_check_ringbuf_size(size_t size);
+
+/* "ring buffer", "perf buffer" (for the header: "eBPF, perf buffer"), or "auto". */
+const char *bpf_transport_name(enum transport transport);
 
 #endif /* CONNTOP_BPF_LOADER_H */

@@ -224,6 +224,8 @@ int export_json(FILE *out, const struct snapshot *snap)
 	json_str_or_null(out, FIELD(snap->kernel));
 	fputs(",\"source\":", out);
 	json_str_or_null(out, FIELD(snap->source_kind));
+	fputs(",\"source_detail\":", out);
+	json_str_or_null(out, FIELD(snap->source));
 	fputs(",\"interval_s\":", out);
 	if (snap->interval_ns)
 		json_seconds(out, snap->interval_ns);

@@ -2,6 +2,7 @@
 #include "live.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/timerfd.h>
@@ -73,6 +74,8 @@ static int seed_pass(struct live *live, bool initial)
 			memset(&scan.records[i].traffic, 0, sizeof(scan.records[i].traffic));
 	}
 	if (!err) {
+		seed_identify(live->tracker,
+			      &scan); /* after the drain: the listeners as they are */
 		if (initial)
 			seed_apply_initial(live->tracker, &scan, live->opts.root);
 		else
@@ -126,6 +129,8 @@ static int open_bpf(struct live *live, struct loop *loop, char *why, size_t whyl
 		.pending_max = BPF_DEFAULT_PENDING_MAX,
 		.traffic_max = BPF_DEFAULT_TRAFFIC_MAX,
 		.traffic = opts->traffic,
+		.transport = opts->transport,
+		.hooks = opts->hooks,
 	};
 	int err;
 
@@ -136,6 +141,7 @@ static int open_bpf(struct live *live, struct loop *loop, char *why, size_t whyl
 		log_capture_end(why, whylen);
 	if (err)
 		return err;
+	tracker_set_ids_by_tuple(live->tracker, !bpf_source__has_cookies(live->bpf));
 	/* After attaching, never before: what opens in between is then seen twice, not lost. */
 	err = seed_pass(live, true);
 	if (!err && opts->heal_s > 0)
@@ -179,6 +185,8 @@ void live__close(struct live *live)
 {
 	if (!live)
 		return;
+	if (live->bpf && bpf_source__flush(live->bpf) < 0)
+		log_debug("records still held at exit were not read");
 	bpf_source__free(live->bpf);
 	if (live->heal_fd >= 0)
 		close(live->heal_fd);
@@ -198,6 +206,14 @@ enum traffic_mode live_traffic_mode(const struct live *live)
 	if (!live->bpf)
 		return live->opts.traffic == TRAFFIC_OFF ? TRAFFIC_OFF : TRAFFIC_SOCKDIAG;
 	return bpf_source__traffic_mode(live->bpf);
+}
+
+void live_describe(const struct live *live, char *buf, size_t size)
+{
+	if (!live->bpf)
+		snprintf(buf, size, "/proc polling, no eBPF");
+	else
+		bpf_source__describe(live->bpf, buf, size);
 }
 
 bool live_polling(const struct live *live)
@@ -255,6 +271,7 @@ static int read_dump(struct live *live, bool connections)
 		seed_scan_release(&scan);
 		return err;
 	}
+	seed_identify(live->tracker, &scan);
 	if (connections)
 		apply_polled(live, &scan);
 	traffic_from_scan(live, &scan);

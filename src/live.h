@@ -26,6 +26,8 @@ struct live_opts {
 	enum source_choice source;
 	size_t ringbuf_size;
 	enum traffic_mode traffic;
+	enum transport transport;
+	enum hooks hooks;
 	double heal_s; /* seconds between healing passes; 0 never */
 	const char *root; /* every reader takes a root path: "" for this system */
 };
@@ -49,6 +51,9 @@ int live_drain(struct live *live);
  * -errno (logged).
  */
 int live_collect(struct live *live);
+
+/* What feeds the frames, for the header: "eBPF tracepoints, ring buffer", "/proc polling". */
+void live_describe(const struct live *live, char *buf, size_t size);
 
 /* Whether frames come from polling (no eBPF). */
 bool live_polling(const struct live *live);

@@ -12,6 +12,7 @@ static int held;
 static char kept[KEPT_LINES][LINE_LEN];
 static unsigned int kept_count, kept_dropped;
 static int capturing;
+static int demoting;
 static char captured[LINE_LEN]; /* the first error while capturing, without "conntop: " */
 
 void log_set_level(enum log_level level)
@@ -37,6 +38,11 @@ void log_release(void)
 	kept_dropped = 0;
 }
 
+void log_demote_errors(int on)
+{
+	demoting = on;
+}
+
 void log_capture_begin(void)
 {
 	capturing = 1;
@@ -55,6 +61,8 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	size_t len;
 	int n;
 
+	if (demoting && level == LOG_ERROR)
+		level = LOG_DEBUG;
 	if (capturing && level == LOG_ERROR) {
 		if (!captured[0])
 			vsnprintf(captured, sizeof(captured), fmt, ap);

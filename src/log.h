@@ -26,6 +26,8 @@ void log_release(void);
  */
 void log_capture_begin(void);
 void log_capture_end(char *buf, size_t size);
+/* While on, errors are only details for -v: a caller trying another way after a first failure. */
+void log_demote_errors(int on);
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_vmsg(enum log_level level, const char *fmt, va_list ap);
 

@@ -25,6 +25,8 @@ enum long_only_option {
 	OPT_REPLAY_SPEED,
 	OPT_TRAFFIC,
 	OPT_SOURCE,
+	OPT_TRANSPORT,
+	OPT_HOOKS,
 };
 
 static const struct option long_options[] = {
@@ -44,6 +46,8 @@ static const struct option long_options[] = {
 	{ "replay-speed", required_argument, NULL, OPT_REPLAY_SPEED },
 	{ "traffic", required_argument, NULL, OPT_TRAFFIC },
 	{ "source", required_argument, NULL, OPT_SOURCE },
+	{ "transport", required_argument, NULL, OPT_TRANSPORT },
+	{ "hooks", required_argument, NULL, OPT_HOOKS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -78,6 +82,11 @@ static void print_help(FILE *out)
 		"      --source=FROM       auto (default: eBPF, else /proc polling), ebpf or proc\n"
 		"      --traffic=HOW       bytes per connection: auto (default), bpf (counted in\n"
 		"                          the kernel), sockdiag (read at each refresh) or off\n"
+		"      --transport=HOW     how records reach conntop: auto (default: the BPF ring\n"
+		"                          buffer, else perf buffers), ringbuf or perfbuf\n"
+		"      --hooks=KIND        kernel hooks: auto (default: the best the kernel has),\n"
+		"                          tracepoint, fentry or kprobe; or exactly tp_btf,\n"
+		"                          raw_tp or tp\n"
 		"  -v, --verbose           explain failures in detail (libbpf and verifier logs)\n"
 		"  -h, --help              show this help and exit\n"
 		"  -V, --version           show the version and exit\n"
@@ -137,6 +146,19 @@ static int parse_seconds(const char *text, double min, double *value)
 		return -EINVAL;
 	return 0;
 }
+
+/* The index of @text in @names, or -1: for options that take one of a few words. */
+static int parse_choice(const char *text, const char *const *names, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(text, names[i]))
+			return i;
+	return -1;
+}
+
+#define CHOICE(text, names) parse_choice(text, names, (int)(sizeof(names) / sizeof(names[0])))
 
 static int usage_error(FILE *err, const char *fmt, const char *arg)
 {
@@ -251,14 +273,11 @@ enum options_result options_parse(struct options *opts, int argc, char **argv, F
 			static const char *const sources[] = { [SOURCE_AUTO] = "auto",
 							       [SOURCE_EBPF] = "ebpf",
 							       [SOURCE_PROC] = "proc" };
-			int m;
 
-			for (m = 0; m < 3 && strcmp(optarg, sources[m]); m++)
-				;
-			if (m == 3)
+			opts->source = CHOICE(optarg, sources);
+			if (opts->source < 0)
 				return usage_error(err, "invalid source '%s' (auto, ebpf or proc)",
 						   optarg);
-			opts->source = m;
 			break;
 		}
 		case OPT_TRAFFIC: {
@@ -266,17 +285,42 @@ enum options_result options_parse(struct options *opts, int argc, char **argv, F
 							     [TRAFFIC_BPF] = "bpf",
 							     [TRAFFIC_SOCKDIAG] = "sockdiag",
 							     [TRAFFIC_OFF] = "off" };
-			int m;
 
-			for (m = 0; m < 4 && strcmp(optarg, modes[m]); m++)
-				;
-			if (m == 4)
+			opts->traffic = CHOICE(optarg, modes);
+			if (opts->traffic < 0)
 				return usage_error(
 					err,
-					"invalid traffic mode '%s' (auto, bpf, sockdiag or "
-					"off)",
+					"invalid traffic mode '%s' (auto, bpf, sockdiag or off)",
 					optarg);
-			opts->traffic = m;
+			break;
+		}
+		case OPT_TRANSPORT: {
+			static const char *const transports[] = { [TRANSPORT_AUTO] = "auto",
+								  [TRANSPORT_RINGBUF] = "ringbuf",
+								  [TRANSPORT_PERFBUF] = "perfbuf" };
+
+			opts->transport = CHOICE(optarg, transports);
+			if (opts->transport < 0)
+				return usage_error(
+					err, "invalid transport '%s' (auto, ringbuf or perfbuf)",
+					optarg);
+			break;
+		}
+		case OPT_HOOKS: {
+			static const char *const hooks[] = {
+				[HOOKS_AUTO] = "auto",	   [HOOKS_TRACEPOINT] = "tracepoint",
+				[HOOKS_FENTRY] = "fentry", [HOOKS_KPROBE] = "kprobe",
+				[HOOKS_TP_BTF] = "tp_btf", [HOOKS_RAW_TP] = "raw_tp",
+				[HOOKS_TP] = "tp"
+			};
+
+			opts->hooks = CHOICE(optarg, hooks);
+			if (opts->hooks < 0)
+				return usage_error(err,
+						   "invalid hooks '%s' (auto, tracepoint, fentry, "
+						   "kprobe, tp_btf, "
+						   "raw_tp or tp)",
+						   optarg);
 			break;
 		}
 		case OPT_REPLAY_SPEED:

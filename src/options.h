@@ -34,6 +34,8 @@ struct options {
 	double replay_speed; /* --replay-speed: 1 as recorded, 2 twice as fast; 0 at once */
 	int traffic; /* --traffic: enum traffic_mode */
 	int source; /* --source: enum source_choice (live.h) */
+	int transport; /* --transport: enum transport (source.h) */
+	int hooks; /* --hooks: enum hooks (source.h) */
 };
 
 enum options_result {

@@ -366,6 +366,7 @@ static void fill_stats(struct snapshot *snap, const struct snapshot_input *in)
 	copy_label(snap->host, sizeof(snap->host), in->host);
 	copy_label(snap->kernel, sizeof(snap->kernel), in->kernel);
 	copy_label(snap->source, sizeof(snap->source), in->source_name);
+	snap->replay = in->replay;
 	copy_label(snap->source_kind, sizeof(snap->source_kind), in->source_kind);
 }
 

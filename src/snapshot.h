@@ -126,7 +126,8 @@ struct snapshot {
 	uint64_t frame_events; /* records applied since the previous frame */
 	char host[SNAP_HOST_LEN];
 	char kernel[SNAP_HOST_LEN];
-	char source[32]; /* where records come from, for people: "eBPF, ring buffer" */
+	char source[32]; /* where records come from, for people: "eBPF tp_btf, ringbuf" */
+	bool replay; /* shown from a recording: the header says "replay of" the source */
 	char source_kind[8]; /* the same for scripts: "ebpf" or "proc" */
 	struct snap_stats stats;
 	size_t nconns, nnodes, nedges;
@@ -143,6 +144,7 @@ struct snapshot_input {
 	const struct seed_stats *seed; /* may be NULL */
 	const struct snapshot *prev; /* the frame before, for rates; NULL for the first */
 	const char *host, *kernel, *source_name; /* for the header; may be NULL */
+	bool replay; /* the frames come from a recording */
 	const char *source_kind; /* "ebpf" or "proc"; may be NULL */
 	uint64_t now_ns;
 	struct timespec wall;

@@ -21,6 +21,11 @@ struct source_stats {
 	uint64_t traffic_full;
 	/* Sends, receives or retransmits not counted: the kernel skipped the program. */
 	uint64_t traffic_skipped;
+	/*
+	 * Perf buffers: records that came after newer ones had been handed on (their CPU stalled
+	 * between taking the timestamp and writing), applied at once: the tracker keeps them right.
+	 */
+	uint64_t late_records;
 };
 
 /* Where each connection's bytes come from. */
@@ -29,6 +34,25 @@ enum traffic_mode {
 	TRAFFIC_BPF, /* counted in the kernel at each send and receive, read once per refresh */
 	TRAFFIC_SOCKDIAG, /* tcp_info from a sock_diag dump at each refresh */
 	TRAFFIC_OFF,
+};
+
+/* How records travel from the BPF programs to user space. */
+enum transport {
+	TRANSPORT_AUTO, /* the ring buffer when the kernel has it (5.8+), else perf buffers */
+	TRANSPORT_RINGBUF, /* one BPF ring buffer */
+	TRANSPORT_PERFBUF, /* one perf buffer per CPU, merged by timestamp */
+};
+
+/* Which kernel hooks carry a connection's life. */
+enum hooks {
+	HOOKS_AUTO, /* the first of these the running kernel has */
+	HOOKS_TRACEPOINT, /* sock:inet_sock_set_state (4.16+): tp_btf, else raw_tp */
+	HOOKS_FENTRY, /* fentry/fexit on tcp_set_state and inet_csk_accept (5.5+, BTF) */
+	HOOKS_KPROBE, /* kprobes on the same functions: any kernel with kprobes */
+	/* One tracepoint variant exactly (tests, and kernels whose best one misbehaves). */
+	HOOKS_TP_BTF,
+	HOOKS_RAW_TP,
+	HOOKS_TP,
 };
 
 /* Called with each raw record, in delivery order. */

@@ -101,6 +101,7 @@ size_t table_counters(const struct snapshot *snap, struct counter *out, size_t m
 		{ "ring full", s->lost, true },
 		{ "skipped runs", s->recursion_misses, true },
 		{ "nested", s->nested_rescued, false },
+		{ "late records", s->late_records, true },
 		{ "failed connects", s->connect_failed, false },
 		{ "traffic full", s->traffic_full, true },
 		{ "traffic skipped", s->traffic_skipped, true },

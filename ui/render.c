@@ -40,9 +40,9 @@ static void render_host_line(const struct snapshot *snap, const struct view_stat
 	struct tm tm = { 0 }; /* stays 00:00:00 if the time cannot be broken down */
 	int width;
 
-	snprintf(text, sizeof(text), "conntop on %s  Linux %s  %s",
+	snprintf(text, sizeof(text), "conntop on %s  Linux %s  %s%s",
 		 snap->host[0] ? snap->host : "?", snap->kernel[0] ? snap->kernel : "?",
-		 snap->source[0] ? snap->source : "");
+		 snap->replay ? "replay of " : "", snap->source);
 	put(grid, 0, 0, text, ROLE_HEADER);
 	localtime_r(&snap->wall.tv_sec, &tm);
 	snprintf(clock, sizeof(clock), "%s%02d:%02d:%02d", view->paused ? "PAUSED  " : "",

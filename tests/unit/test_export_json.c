@@ -207,7 +207,8 @@ static struct snapshot *scene(void)
 						    .pending_full = 16,
 						    .connect_failed = 17,
 						    .traffic_full = 21,
-						    .traffic_skipped = 22 };
+						    .traffic_skipped = 22,
+						    .late_records = 23 };
 	snap->stats.topology = (struct topology_stats){ .edges = 4, .joined = 1, .table_full = 18 };
 	snap->stats.seed.namespaces = 19;
 	snap->stats.lost = 13 + 14;
@@ -376,12 +377,14 @@ static void top_level_and_stats(void **state)
 	assert_jq(json, ".format == 1 and .time == \"2026-11-18T11:06:40Z\" and "
 			".time_ms == 1795000000250 and (.time | fromdateiso8601) == 1795000000 and "
 			".host == \"web\\\"host\\\\1\" and .kernel == \"6.18.44\" and "
-			".source == \"ebpf\" and .interval_s == 2.005");
+			".source == \"ebpf\" and .source_detail == \"eBPF, ring buffer\" and "
+			".interval_s == 2.005");
 	assert_jq(json, ".stats == {events: 100, lost: 27, active: 3, opened: 12, opened_in: 7, "
 			"opened_out: 5, closed: 9, frame_events: 21, processes: 12, listening: 11, "
 			"closed_unseen: 2, not_accepted: 3, late: 5, duplicate: 4, invalid: 1, "
 			"table_full: 6, tombstones_evicted: 1, pending_full: 16, ring_full: 13, "
-			"skipped_runs: 14, nested: 15, failed_connects: 17, traffic_full: 21, "
+			"skipped_runs: 14, nested: 15, late_records: 23, failed_connects: 17, "
+			"traffic_full: 21, "
 			"traffic_skipped: 22, seeded: 8, "
 			"corrections: 10, namespaces: 19, namespace_errors: 0, sockets_dumped: 0, "
 			"dump_passes: 0, edges: 4, joined: 1, edge_table_full: 18, "

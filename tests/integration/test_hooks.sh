@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2154 # PID_<name> are set by lib.sh's start
+# The hook variants: one loopback churn traced at once by a conntop on each tracepoint variant
+# this kernel has (tp_btf, raw_tp, classic tp) ends in the same exact counts for the churn's port,
+# and the header names the hooks. raw_tp and tp cannot ask for socket cookies: their sockets are
+# named by tuple, which must agree with the sock_diag seeding (a connection open before start is
+# closed by its close record, not by healing). Hooks this kernel refuses fail in one line, exit 1.
+cd "$(dirname "$0")/../.." || exit 1
+source tests/integration/lib.sh
+require_root
+
+N=2000
+PORT=17411 PORT_OLD=17412
+
+# conntop_json NAME HOOKS [ARGS...]: JSON frames every 0.2 s into $TMP/NAME.out.
+conntop_json() {
+	local name=$1 hooks=$2
+	shift 2
+	start "$name" timeout 120 "$CONNTOP" -b -d 0.2 --format json --hooks "$hooks" \
+		--heal-interval 0 "$@"
+	wait_line "$name" '^\{' 15
+}
+
+# "in out closed active lost source" for one port over every frame of NAME's JSON.
+port_counts() {
+	jq -r -s --argjson p "$2" '
+		[.[] | .connections[] | select(.local_port == $p or .remote_port == $p)] as $c
+		| ([$c[] | select(.direction == "in") | .cookie] | unique | length) as $in
+		| ([$c[] | select(.direction == "out") | .cookie] | unique | length) as $out
+		| ([$c[] | select(.closed)] | length) as $closed
+		| ([.[-1].connections[] | select((.local_port == $p or .remote_port == $p)
+			and (.closed | not))] | length) as $active
+		| "\($in) \($out) \($closed) \($active) \(.[-1].stats.lost)"' "$TMP/$1.out"
+}
+
+closed_seen() {
+	[ "$(jq -s --argjson p "$2" '[.[] | .connections[] | select(.closed and
+		(.local_port == $p or .remote_port == $p))] | length' "$TMP/$1.out")" -ge "$3" ]
+}
+
+stop() {
+	local pid="PID_$1"
+	kill -INT "${!pid}" 2>/dev/null
+	wait "${!pid}" 2>/dev/null
+}
+
+# A connection open before conntop starts, for the seeding check: tcpfixture holds it.
+start old_server "$TCPFIXTURE" serve 127.0.0.1 $PORT_OLD
+wait_line old_server '^listening'
+start old_client "$TCPFIXTURE" connect 127.0.0.1 $PORT_OLD -t 60
+wait_line old_client '^connected'
+
+variants=()
+for hooks in tp_btf raw_tp tp; do
+	if "$CONNTOP" -b -n 1 -d 0.1 --source ebpf --hooks $hooks >/dev/null 2>"$TMP/probe.err"; then
+		variants+=("$hooks")
+	else
+		echo "# $hooks: $(head -1 "$TMP/probe.err")"
+	fi
+done
+check "this kernel has the tp_btf, raw_tp and tp variants" test "${variants[*]}" = "tp_btf raw_tp tp"
+
+for hooks in "${variants[@]}"; do
+	conntop_json "$hooks" "$hooks"
+done
+check "old connection seeded by every variant" \
+	wait_until 10 eval 'for h in "${variants[@]}"; do
+		grep -q "\"remote_port\":$PORT_OLD" "$TMP/$h.out" || exit 1; done'
+start server "$TCPFIXTURE" burst-serve 127.0.0.1 $PORT $N -t 60
+wait_line server '^listening'
+start client "$TCPFIXTURE" burst 127.0.0.1 $PORT $N -j 4 -t 60
+check "churn of $N connections" wait_line client "^done $N\$" 60
+kill "$PID_old_client" 2>/dev/null # its close record must end the seeded row
+for hooks in "${variants[@]}"; do
+	check "$hooks saw every side closed" wait_until 20 closed_seen "$hooks" $PORT $((2 * N))
+	check "$hooks closed the seeded connection by its close record" \
+		wait_until 10 closed_seen "$hooks" $PORT_OLD 2
+done
+sleep 0.5
+for hooks in "${variants[@]}"; do
+	stop "$hooks"
+	read -r in out closed active lost <<<"$(port_counts "$hooks" $PORT)"
+	echo "# $hooks: in $in out $out closed $closed active $active lost $lost"
+	check "$hooks: $N accepted, $N connected, each side closed once, none active, none lost" \
+		test "$in $out $closed $active $lost" = "$N $N $((2 * N)) 0 0"
+done
+
+# The JSON names the hooks and the transport, as the screen's header does.
+for hooks in "${variants[@]}"; do
+	check "$hooks: JSON source_detail says 'eBPF $hooks, ringbuf'" \
+		test "$("$CONNTOP" -b -n 1 -d 0.1 --format json --hooks "$hooks" |
+			jq -r .source_detail)" = "eBPF $hooks, ringbuf$([ $hooks = tp_btf ] || echo "; sock_diag")"
+done
+
+# Hooks this kernel does not have or refuses: one line, exit 1, nothing attached.
+for hooks in fentry kprobe; do
+	if [ -e /sys/bus/event_source/devices/kprobe ] && [ $hooks = kprobe ]; then
+		continue # this kernel has kprobes: tested in the guest (make vmtest) and above
+	fi
+	"$CONNTOP" -b -n 1 --source ebpf --hooks $hooks >"$TMP/$hooks.out" 2>"$TMP/$hooks.err"
+	status=$?
+	echo "# $hooks: $(cat "$TMP/$hooks.err")"
+	check "--hooks $hooks refused here: exit 1, one line" \
+		test "$status $(wc -l <"$TMP/$hooks.err")" = "1 1"
+done
