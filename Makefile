@@ -101,6 +101,26 @@ format:
 clean:
 	rm -rf build build-san build-static
 
+# --- install: the layout distribution packages expect, under $(DESTDIR)$(PREFIX) ---
+# conntop needs root for eBPF, so it goes to sbin, as ss and bpftool do. Nothing else is written:
+# `make install` builds what is missing first (as root after `make`, nothing), then installs the
+# binary, the man page and the bash completion; `make uninstall` removes those three files.
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+INSTALL ?= install
+
+.PHONY: install uninstall
+install: $(BUILD)/conntop
+	$(INSTALL) -D -m 0755 $(BUILD)/conntop "$(DESTDIR)$(SBINDIR)/conntop"
+	$(INSTALL) -D -m 0644 docs/conntop.8 "$(DESTDIR)$(MANDIR)/man8/conntop.8"
+	$(INSTALL) -D -m 0644 scripts/conntop.bash "$(DESTDIR)$(BASHCOMPDIR)/conntop"
+
+uninstall:
+	rm -f "$(DESTDIR)$(SBINDIR)/conntop" "$(DESTDIR)$(MANDIR)/man8/conntop.8" \
+		"$(DESTDIR)$(BASHCOMPDIR)/conntop"
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 # --- vmtest: the integration test in a second kernel (Debian's cloud kernel under qemu, TCG) ---

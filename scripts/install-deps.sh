@@ -6,7 +6,7 @@ set -euo pipefail
 build_pkgs=(make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libncurses-dev
 	uthash-dev pkg-config)
 test_pkgs=(libcmocka-dev tmux iproute2 procps util-linux nginx redis-server redis-tools curl
-	graphviz jq)
+	graphviz jq man-db groff-base bsdextrautils bash-completion)
 
 case "${1:-build}" in
 build) wanted=("${build_pkgs[@]}") ;;

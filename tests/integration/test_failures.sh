@@ -15,6 +15,10 @@ check "unknown option: one line naming it" \
 check "--help exits 0 and shows usage" bash -c "[ $? = 0 ] && grep -q '^Usage: conntop' '$TMP/out'"
 "$CONNTOP" --version >"$TMP/out" 2>&1
 check "--version exits 0" bash -c "[ $? = 0 ] && grep -qE '^conntop [0-9]+\.[0-9]+' '$TMP/out'"
+# Help that could not be written is a runtime error, not a success.
+"$CONNTOP" --help >/dev/full 2>"$TMP/err"
+check "--help to a full disk exits 1, saying so" \
+	bash -c "[ $? = 1 ] && grep -q 'failed to write to stdout' '$TMP/err'"
 
 # The screen without a terminal: one line pointing at -b, before anything is loaded.
 "$CONNTOP" </dev/null >"$TMP/out" 2>"$TMP/err"
