@@ -86,10 +86,12 @@ run: deps
 	$(BUILD)/conntop $(ARGS)
 
 # Builds both flavours, then runs unit and integration tests against each.
+# Then the integration checks once more in a second kernel (vmtest, below: about 1.5 minutes).
 test: deps-test
 	@$(MAKE) --no-print-directory tests
 	@$(MAKE) --no-print-directory SAN=1 tests
 	tests/run.sh build build-san
+	@$(MAKE) --no-print-directory vmtest
 
 # The tests of one flavour that is already built: `make check` or `make SAN=1 check`.
 check: tests

@@ -493,46 +493,64 @@ int tp_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
 }
 
 /*
- * Functions: the three that fire the tracepoint (tcp_set_state for the connection's own
- * changes, inet_sk_set_state for a passive child's SYN_RECV, inet_sk_state_store for LISTEN),
- * entered before the state changes, so the old state is still the socket's. Hooking these
- * rather than tcp_v4_connect and tcp_close, as tcptracer-bpf did, gives every variant the same
- * records. fentry (BTF, 5.5+) first; kprobes wherever the kernel has them. One copy each: a
- * trampoline runs its programs in an order the kernel does not promise, and kprobe programs share
- * one per-CPU guard; their skips are counted.
+ * Functions: the two that fire the tracepoint, inet_sk_state_store (every change tcp_set_state
+ * makes, and LISTEN) and inet_sk_set_state (a passive child's SYN_RECV), entered before the state
+ * changes, so the old state is still the socket's. Hooking these rather than tcp_v4_connect and
+ * tcp_close, as tcptracer-bpf did, gives every variant the same records (tcp_set_state itself is
+ * not hooked: it ends in inet_sk_state_store, and each change would come twice). fentry (BTF,
+ * 5.5+) first; kprobes wherever the kernel has them.
  */
 static __always_inline int sk_state(struct sock *sk)
 {
 	return BPF_CORE_READ(sk, __sk_common.skc_state);
 }
 
-SEC("fentry/tcp_set_state")
-int BPF_PROG(fentry_tcp_set_state, struct sock *sk, int state)
+/*
+ * fentry programs have per-program guards too, so each function gets two copies, A and B. But a
+ * trampoline calls its programs in an order the kernel does not promise (newest first, in the
+ * kernels read), so the copies learn it: the first copy to run for the first call ever says which
+ * it is, and from then on that one claims and the other unclaims or rescues.
+ */
+__u32 fentry_first = 0; /* 0 until learned, then 1 (A runs first) or 2 (B); user space reads it */
+
+static __always_inline void fentry_copy(u32 copy, void *ctx, struct sock *sk, int state)
 {
-	on_set_state(ctx, sk, sk_state(sk), state);
-	return 0;
+	u32 first = fentry_first;
+	int oldstate = sk_state(sk);
+
+	if (!first) {
+		/* Every CPU's first caller is the same program: a race writes the same value. */
+		fentry_first = copy;
+		first = copy;
+	}
+	if (copy == first)
+		first_copy(ctx, sk, oldstate, state);
+	else
+		second_copy(ctx, sk, oldstate, state);
 }
 
-SEC("fentry/inet_sk_set_state")
-int BPF_PROG(fentry_inet_sk_set_state, struct sock *sk, int state)
-{
-	on_set_state(ctx, sk, sk_state(sk), state);
-	return 0;
-}
+#define FENTRY_PAIR(func)                                                \
+	SEC("fentry/" #func)                                             \
+	int BPF_PROG(fentry_##func, struct sock *sk, int state)          \
+	{                                                                \
+		fentry_copy(1, ctx, sk, state);                          \
+		return 0;                                                \
+	}                                                                \
+	SEC("fentry/" #func)                                             \
+	int BPF_PROG(fentry_##func##_nested, struct sock *sk, int state) \
+	{                                                                \
+		fentry_copy(2, ctx, sk, state);                          \
+		return 0;                                                \
+	}
 
-SEC("fentry/inet_sk_state_store")
-int BPF_PROG(fentry_inet_sk_state_store, struct sock *sk, int state)
-{
-	on_set_state(ctx, sk, sk_state(sk), state);
-	return 0;
-}
+FENTRY_PAIR(inet_sk_set_state)
+FENTRY_PAIR(inet_sk_state_store)
 
-SEC("kprobe/tcp_set_state")
-int BPF_KPROBE(kprobe_tcp_set_state, struct sock *sk, int state)
-{
-	on_set_state(ctx, sk, sk_state(sk), state);
-	return 0;
-}
+/*
+ * Kprobe programs share one per-CPU guard with every kprobe and classic tracepoint program, so a
+ * second copy would be skipped with the first: one copy each. A kernel before 6.7 does not count
+ * what that guard skips: the loader says so, and healing corrects it.
+ */
 
 SEC("kprobe/inet_sk_set_state")
 int BPF_KPROBE(kprobe_inet_sk_set_state, struct sock *sk, int state)

@@ -240,7 +240,7 @@ struct hook {
 };
 
 #define HOOK(skel, name) ((struct hook){ (skel)->progs.name, &(skel)->links.name })
-#define MAX_HOOKS	 4
+#define MAX_HOOKS	 5
 
 /*
  * The programs of variant @v, in the order they must be attached: a second copy after its
@@ -263,13 +263,13 @@ static size_t variant_hooks(struct conntop_bpf *skel, enum variant v, struct hoo
 		out[n++] = HOOK(skel, tp_set_state);
 		break;
 	case V_FENTRY:
-		out[n++] = HOOK(skel, fentry_tcp_set_state);
 		out[n++] = HOOK(skel, fentry_inet_sk_set_state);
+		out[n++] = HOOK(skel, fentry_inet_sk_set_state_nested);
 		out[n++] = HOOK(skel, fentry_inet_sk_state_store);
+		out[n++] = HOOK(skel, fentry_inet_sk_state_store_nested);
 		out[n++] = HOOK(skel, fexit_accept);
 		return n;
 	case V_KPROBE:
-		out[n++] = HOOK(skel, kprobe_tcp_set_state);
 		out[n++] = HOOK(skel, kprobe_inet_sk_set_state);
 		out[n++] = HOOK(skel, kprobe_inet_sk_state_store);
 		out[n++] = HOOK(skel, kretprobe_accept);
@@ -452,8 +452,8 @@ static uint64_t percpu_sum(const struct bpf_source *src, const struct bpf_map *m
 /* Whether the kernel has what variant @v hooks into, as far as can be told without loading. */
 static bool variant_possible(enum variant v)
 {
-	static const char *const functions[] = { "tcp_set_state", "inet_sk_set_state",
-						 "inet_sk_state_store", "inet_csk_accept" };
+	static const char *const functions[] = { "inet_sk_set_state", "inet_sk_state_store",
+						 "inet_csk_accept" };
 	struct btf *vmlinux = NULL;
 	bool possible = true;
 	size_t i;
@@ -589,6 +589,11 @@ int bpf_source__open(struct bpf_source **out, const struct bpf_source_opts *opts
 		return err;
 	}
 	log_debug("hooks: %s", variant_names[src->variant]);
+	if (src->variant == V_TP || src->variant == V_KPROBE)
+		log_warn("hooks %s: a run the kernel skips because another BPF program runs on the "
+			 "same CPU is not counted by kernels before 6.7; healing corrects what it "
+			 "loses (counted as corrections)",
+			 variant_names[src->variant]);
 	*out = src;
 	return 0;
 }
@@ -704,6 +709,26 @@ static bool counts_traffic(const struct bpf_source *src, const struct bpf_progra
 	       prog == src->skel->progs.count_retransmit;
 }
 
+/*
+ * Whether @prog is the second copy of a state-change hook: when it is skipped, the first one ran
+ * and handled the call. fentry copies learn their order from the kernel (see fentry_copy).
+ */
+static bool is_second_copy(const struct bpf_source *src, const struct bpf_program *prog)
+{
+	const struct conntop_bpf *skel = src->skel;
+	bool a_first = skel->bss->fentry_first != 2;
+
+	if (prog == skel->progs.handle_set_state_nested || prog == skel->progs.raw_set_state_nested)
+		return true;
+	if (prog == skel->progs.fentry_inet_sk_set_state_nested ||
+	    prog == skel->progs.fentry_inet_sk_state_store_nested)
+		return a_first;
+	if (prog == skel->progs.fentry_inet_sk_set_state ||
+	    prog == skel->progs.fentry_inet_sk_state_store)
+		return !a_first;
+	return false;
+}
+
 /* Runs the kernel skipped, of the lifecycle programs or (@traffic) of the byte counters. */
 static uint64_t recursion_misses(const struct bpf_source *src, bool traffic)
 {
@@ -715,9 +740,8 @@ static uint64_t recursion_misses(const struct bpf_source *src, bool traffic)
 		__u32 len = sizeof(info);
 
 		/* When the nested copy is skipped, the first one is free and handles the call. */
-		if (prog == src->skel->progs.handle_set_state_nested ||
-		    prog == src->skel->progs.raw_set_state_nested ||
-		    counts_traffic(src, prog) != traffic || bpf_program__fd(prog) < 0)
+		if (is_second_copy(src, prog) || counts_traffic(src, prog) != traffic ||
+		    bpf_program__fd(prog) < 0)
 			continue;
 		if (!bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
 			sum += info.recursion_misses;

@@ -47,7 +47,7 @@ enum transport {
 enum hooks {
 	HOOKS_AUTO, /* the first of these the running kernel has */
 	HOOKS_TRACEPOINT, /* sock:inet_sock_set_state (4.16+): tp_btf, else raw_tp */
-	HOOKS_FENTRY, /* fentry/fexit on tcp_set_state and inet_csk_accept (5.5+, BTF) */
+	HOOKS_FENTRY, /* fentry on inet_sk_state_store/inet_sk_set_state, fexit on inet_csk_accept */
 	HOOKS_KPROBE, /* kprobes on the same functions: any kernel with kprobes */
 	/* One tracepoint variant exactly (tests, and kernels whose best one misbehaves). */
 	HOOKS_TP_BTF,

@@ -5,7 +5,7 @@
 # "FAIL <what>" lines (the integration tests' convention), returns non-zero when any failed, and
 # leaves its files in /tmp/NAME.*. A variant of conntop's kernel side is one line, e.g.
 #
-#	check_fentry() { conn_variant fentry 17141 --hook=fentry; }
+#	check_fentry() { conn_variant fentry 17141 --hooks=fentry; }
 #
 # plus "fentry" in VM_CHECKS (use a port range of its own); conn_variant says SKIP when
 # `conntop --help` does not list an option it is given (nor a word value: --opt=word). Run one
@@ -13,7 +13,7 @@
 # (static builds).
 
 # shellcheck disable=SC2034 # read by tests/vm/init
-VM_CHECKS="info ringbuf perfbuf traffic"
+VM_CHECKS="info ringbuf perfbuf fentry kprobe raw_tp tp traffic churn_kprobe_perfbuf churn_fentry"
 
 CONNTOP=/vm/bin/conntop
 TCPFIXTURE=/vm/bin/tcpfixture
@@ -245,6 +245,80 @@ check_ringbuf() { conn_variant ringbuf 17101; }
 
 # The per-CPU perf buffer transport, once conntop has it.
 check_perfbuf() { conn_variant perfbuf 17111 --transport=perfbuf; }
+
+# The hook variants, each forced, and what the header says of it.
+variant_named() { grep -q "\"source_detail\":\"eBPF $1, $2" "/tmp/$3.json"; }
+
+hooks_variant() {
+	conn_variant "$@" || return 1
+	hv=$1
+	shift 2
+	timeout -s TERM 120 "$CONNTOP" -b -n 1 -d 0.5 --format json "$@" >"/tmp/$hv.json" 2>&1
+	check "$hv: JSON source_detail names the hooks" variant_named "$hv" ringbuf "$hv"
+	head -1 "/tmp/$hv.json" | grep -o '"source_detail":"[^"]*"' | sed 's/^/    /'
+	[ "$nfail" -eq 0 ]
+}
+
+check_fentry() { hooks_variant fentry 17131 --hooks=fentry; }
+check_kprobe() { hooks_variant kprobe 17141 --hooks=kprobe; }
+check_raw_tp() { hooks_variant raw_tp 17151 --hooks=raw_tp; }
+check_tp() { hooks_variant tp 17161 --hooks=tp; }
+
+# churn_variant NAME PORT N CONNTOP-ARGS...: N connections made and closed in a row; the header's
+# counters must say exactly so (nothing else runs in the guest), with nothing lost. With
+# HEALED=1 (hooks whose skipped runs this kernel does not count) healing runs, and what it
+# corrected is shown: then every connection seen must end closed, none left active.
+churn_variant() {
+	cv=$1
+	port=$2
+	n=$3
+	shift 3
+	nfail=0
+	if [ "${HEALED:-0}" = 1 ]; then
+		start_conntop "$cv" --heal-interval 1 "$@" || return 1
+		check "$cv: conntop says skipped runs are not counted" \
+			grep -q 'not counted by kernels before 6.7' "/tmp/$cv.err"
+	else
+		start_conntop "$cv" --heal-interval 0 "$@" || return 1
+	fi
+	bg "$cv.srv" "$TCPFIXTURE" burst-serve 127.0.0.1 "$port" "$n" -t 600
+	check "$cv: server listens" wait_until 10 has_line "$cv.srv" '^listening'
+	bg "$cv.cli" "$TCPFIXTURE" burst 127.0.0.1 "$port" "$n" -j 2 -t 600
+	check "$cv: $n connections made" wait_until 300 has_line "$cv.cli" "^done $n\$"
+	check "$cv: closed: $((2 * n))" wait_until 60 eval \
+		'test "$(header_value "$cv" closed)" -ge $((2 * n))'
+	if [ "${HEALED:-0}" = 1 ]; then
+		check "$cv: healed: none active" wait_until 30 eval \
+			'test "$(header_value "$cv" active)" = 0'
+		echo "    last header: $(last_frame "$cv" | head -2 | tr '\n' ' ' | cut -c1-400)"
+		v=$(header_value "$cv" opened)
+		c=$(header_value "$cv" closed)
+		check "$cv: closed ($c) = opened ($v) <= $((2 * n))" \
+			test "${c:-x}" = "${v:-y}" -a "${v:-0}" -le $((2 * n))
+		echo "    seen $v of $((2 * n)) opens; corrections: $(header_value "$cv" corrections)"
+		for counter in duplicate 'pending full' invalid; do
+			v=$(header_value "$cv" "$counter")
+			check "$cv: $counter: ${v:-?} (want 0)" test "${v:-x}" = 0
+		done
+		return $((nfail != 0))
+	fi
+	echo "    last header: $(last_frame "$cv" | head -2 | tr '\n' ' ' | cut -c1-300)"
+	v=$(header_value "$cv" opened)
+	check "$cv: opened: ${v:-?} (want $((2 * n)))" test "${v:-x}" = $((2 * n))
+	v=$(header_value "$cv" closed)
+	check "$cv: closed: ${v:-?} (want $((2 * n)))" test "${v:-x}" = $((2 * n))
+	for counter in lost active 'closed unseen' 'not accepted' invalid duplicate late \
+		'pending full'; do
+		v=$(header_value "$cv" "$counter")
+		check "$cv: $counter: ${v:-?} (want 0)" test "${v:-x}" = 0
+	done
+	[ "$nfail" -eq 0 ]
+}
+
+check_churn_kprobe_perfbuf() {
+	HEALED=1 churn_variant churn_kprobe_perfbuf 17171 300 --hooks=kprobe --transport=perfbuf
+}
+check_churn_fentry() { churn_variant churn_fentry 17181 300 --hooks=fentry; }
 
 # Bytes: a client sends 100000 bytes and gets 50000 back. On a kernel without the
 # sock_send_length tracepoints (6.1) they come from sock_diag's tcp_info at each refresh.
