@@ -15,8 +15,8 @@
  * The kernel runs a program at most once per CPU at a time: a state change in a softirq that runs
  * while handle_set_state holds its per-CPU guard is skipped (its recursion_misses). Measured here,
  * a loopback churn lost up to 5 % of its closes that way, also in the guard's windows before and
- * after the program body. So a second copy, attached after the first, handles exactly the calls
- * the first one did not claim; see claim_call.
+ * after the program body. So a second copy, attached after the first, handles the calls the
+ * kernel skipped the first one for; see first_copy.
  *
  * The hooks come in variants (tp_btf, raw_tp, classic tracepoint, fentry, kprobe), all feeding
  * on_set_state the tracepoint's arguments; the loader loads the one it chose by probing.
@@ -98,31 +98,17 @@ struct pending {
 };
 
 /*
- * Per CPU: the calls the first copy of a state-change program is handling or has handled, whose
- * second copy has not run yet (see claim_call). A stack, because a call can interrupt another
- * between its two copies: process context, softirq, hardirq; deeper means stale entries.
+ * Per CPU and per pair of copies (one per hooked function): whether the first copy is running its
+ * body (see first_copy).
  */
-#define CLAIM_DEPTH 4
-
-struct claim {
-	u64 ctx; /* the call's argument array: its own for each call in progress */
-	u64 sk;
-	u32 oldstate;
-	u32 newstate;
-};
-
-struct claims {
-	struct claim call[CLAIM_DEPTH];
-	u32 depth;
-	u32 pad;
-};
+#define PAIRS 2
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, PAIRS);
 	__type(key, u32);
-	__type(value, struct claims);
-} claimed SEC(".maps");
+	__type(value, u32);
+} first_running SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -377,74 +363,33 @@ static __always_inline void on_set_state(void *ctx, struct sock *sk, int oldstat
 /*
  * The kernel runs a program at most once per CPU at a time, so a state change in an interrupt
  * that comes while the program runs is skipped (counted in its recursion_misses). So each
- * state-change hook has two copies, attached in this order: the first handles the call and
- * claims it; the second finds its call claimed and only unclaims it, or handles the call the
- * first copy was skipped for (counted as rescued: user space reports the skips neither copy
- * handled as lost).
- *
- * A call is known by its argument array (ctx: each call in progress has its own frame; a later
- * call may reuse the address, so the socket and states are compared too). Claims are a stack:
- * a call that interrupts another between its two copies pushes and pops above it. When a second
- * copy was itself skipped (its interrupt came while the second copy ran for the call below), its
- * claim stays: the next second copy to find its own claim lower down drops it, and a full stack
- * (deeper than any real nesting) starts again empty.
+ * state-change hook has two copies, called one after the other for every call. The first
+ * handles the call, and says while its body runs that it is running on this CPU. The second
+ * handles the call only when the first is running on this CPU: then it is running for a call
+ * below this one, which the kernel skipped it for. Nothing else is kept, so nothing can go stale:
+ * the answer is exact but in the few instructions the kernel's guard holds before and after the
+ * body. A call skipped there is handled by neither copy, and shows as lost (user space reports
+ * the first copy's skips less the second copy's rescues).
  */
-static __always_inline void claim_call(void *ctx, struct sock *sk, int oldstate, int newstate)
+static __always_inline void first_copy(u32 pair, void *ctx, struct sock *sk, int oldstate,
+				       int newstate)
 {
-	u32 zero = 0;
-	struct claims *c = bpf_map_lookup_elem(&claimed, &zero);
-	u32 depth;
+	u32 *running = bpf_map_lookup_elem(&first_running, &pair);
 
-	if (!c)
-		return;
-	depth = c->depth;
-	if (depth >= CLAIM_DEPTH)
-		depth = 0;
-	depth &= CLAIM_DEPTH - 1; /* for the verifier */
-	c->call[depth].ctx = (u64)ctx;
-	c->call[depth].sk = (u64)sk;
-	c->call[depth].oldstate = oldstate;
-	c->call[depth].newstate = newstate;
-	c->depth = depth + 1;
-}
-
-/* In the second copy: whether the first handled this call (then the claim is dropped). */
-static __always_inline bool unclaim_call(void *ctx, struct sock *sk, int oldstate, int newstate)
-{
-	u32 zero = 0;
-	struct claims *c = bpf_map_lookup_elem(&claimed, &zero);
-	u32 depth;
-	int at;
-
-	if (!c)
-		return false;
-	depth = c->depth;
-	/* The top first; constant indices once unrolled. */
-#pragma unroll
-	for (at = CLAIM_DEPTH - 1; at >= 0; at--) {
-		struct claim *call = &c->call[at];
-
-		if ((u32)at >= depth)
-			continue;
-		if (call->ctx == (u64)ctx && call->sk == (u64)sk && call->oldstate == oldstate &&
-		    call->newstate == newstate) {
-			c->depth = at; /* and the stale claims above it */
-			return true;
-		}
-	}
-	return false;
-}
-
-static __always_inline void first_copy(void *ctx, struct sock *sk, int oldstate, int newstate)
-{
-	claim_call(ctx, sk, oldstate, newstate);
+	if (running)
+		*running = 1;
 	on_set_state(ctx, sk, oldstate, newstate);
+	if (running)
+		*running = 0;
 }
 
-static __always_inline void second_copy(void *ctx, struct sock *sk, int oldstate, int newstate)
+static __always_inline void second_copy(u32 pair, void *ctx, struct sock *sk, int oldstate,
+					int newstate)
 {
-	if (unclaim_call(ctx, sk, oldstate, newstate))
-		return;
+	u32 *running = bpf_map_lookup_elem(&first_running, &pair);
+
+	if (!running || !*running)
+		return; /* the first copy ran for this call */
 	count(CT_STAT_NESTED_RESCUED);
 	on_set_state(ctx, sk, oldstate, newstate);
 }
@@ -460,28 +405,28 @@ static __always_inline void second_copy(void *ctx, struct sock *sk, int oldstate
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(handle_set_state, struct sock *sk, int oldstate, int newstate)
 {
-	first_copy(ctx, sk, oldstate, newstate);
+	first_copy(0, ctx, sk, oldstate, newstate);
 	return 0;
 }
 
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(handle_set_state_nested, struct sock *sk, int oldstate, int newstate)
 {
-	second_copy(ctx, sk, oldstate, newstate);
+	second_copy(0, ctx, sk, oldstate, newstate);
 	return 0;
 }
 
 SEC("raw_tp/inet_sock_set_state")
 int BPF_PROG(raw_set_state, struct sock *sk, int oldstate, int newstate)
 {
-	first_copy(ctx, sk, oldstate, newstate);
+	first_copy(0, ctx, sk, oldstate, newstate);
 	return 0;
 }
 
 SEC("raw_tp/inet_sock_set_state")
 int BPF_PROG(raw_set_state_nested, struct sock *sk, int oldstate, int newstate)
 {
-	second_copy(ctx, sk, oldstate, newstate);
+	second_copy(0, ctx, sk, oldstate, newstate);
 	return 0;
 }
 
@@ -509,11 +454,11 @@ static __always_inline int sk_state(struct sock *sk)
  * fentry programs have per-program guards too, so each function gets two copies, A and B. But a
  * trampoline calls its programs in an order the kernel does not promise (newest first, in the
  * kernels read), so the copies learn it: the first copy to run for the first call ever says which
- * it is, and from then on that one claims and the other unclaims or rescues.
+ * it is, and from then on that one is the first copy (see first_copy) and the other the second.
  */
 __u32 fentry_first = 0; /* 0 until learned, then 1 (A runs first) or 2 (B); user space reads it */
 
-static __always_inline void fentry_copy(u32 copy, void *ctx, struct sock *sk, int state)
+static __always_inline void fentry_copy(u32 pair, u32 copy, void *ctx, struct sock *sk, int state)
 {
 	u32 first = fentry_first;
 	int oldstate = sk_state(sk);
@@ -524,27 +469,27 @@ static __always_inline void fentry_copy(u32 copy, void *ctx, struct sock *sk, in
 		first = copy;
 	}
 	if (copy == first)
-		first_copy(ctx, sk, oldstate, state);
+		first_copy(pair, ctx, sk, oldstate, state);
 	else
-		second_copy(ctx, sk, oldstate, state);
+		second_copy(pair, ctx, sk, oldstate, state);
 }
 
-#define FENTRY_PAIR(func)                                                \
+#define FENTRY_PAIR(pair, func)                                          \
 	SEC("fentry/" #func)                                             \
 	int BPF_PROG(fentry_##func, struct sock *sk, int state)          \
 	{                                                                \
-		fentry_copy(1, ctx, sk, state);                          \
+		fentry_copy(pair, 1, ctx, sk, state);                    \
 		return 0;                                                \
 	}                                                                \
 	SEC("fentry/" #func)                                             \
 	int BPF_PROG(fentry_##func##_nested, struct sock *sk, int state) \
 	{                                                                \
-		fentry_copy(2, ctx, sk, state);                          \
+		fentry_copy(pair, 2, ctx, sk, state);                    \
 		return 0;                                                \
 	}
 
-FENTRY_PAIR(inet_sk_set_state)
-FENTRY_PAIR(inet_sk_state_store)
+FENTRY_PAIR(0, inet_sk_state_store)
+FENTRY_PAIR(1, inet_sk_set_state)
 
 /*
  * Kprobe programs share one per-CPU guard with every kprobe and classic tracepoint program, so a

@@ -461,12 +461,6 @@ void tracker_set_ids_by_tuple(struct tracker *tracker, bool on)
 	tracker->ids_by_tuple = on;
 }
 
-static bool names_connection(const struct ct_event *record)
-{
-	return record->type == CT_EV_CONNECT || record->type == CT_EV_ACCEPT ||
-	       record->type == CT_EV_CLOSE;
-}
-
 void tracker_identify(const struct tracker *tracker, struct ct_event *record)
 {
 	uint64_t tuple_id;
@@ -477,14 +471,17 @@ void tracker_identify(const struct tracker *tracker, struct ct_event *record)
 		record->cookie = tracker_tuple_id(record);
 		return;
 	}
-	if (!names_connection(record))
+	/* Only accepted sockets inherit: connects and listeners keep theirs (and cost nothing). */
+	if (record->type != CT_EV_ACCEPT && record->type != CT_EV_CLOSE)
 		return;
+	if (record->type == CT_EV_CLOSE && conn_find(tracker, record->cookie))
+		return; /* the usual case: one lookup */
 	if (listener_find(tracker, record->cookie)) {
-		record->cookie =
-			tracker_tuple_id(record); /* a cookie inherited from its listener */
+		/* A cookie inherited from its listener. */
+		record->cookie = tracker_tuple_id(record);
 		return;
 	}
-	if (record->type != CT_EV_CLOSE || conn_find(tracker, record->cookie))
+	if (record->type != CT_EV_CLOSE)
 		return;
 	tuple_id = tracker_tuple_id(record);
 	if (conn_find(tracker, tuple_id))
