@@ -508,7 +508,8 @@ static void close_attempt(struct bpf_source *src)
 	ring_buffer__free(src->ring);
 	perf_buffer__free(src->perf);
 	conntop_bpf__destroy(src->skel); /* detaches every link */
-	reorder__free(src->reorder); /* what it still holds is not handed on: flush first */
+	reorder__free(
+		src->reorder); /* what it still holds, newer than the last frame, is not shown */
 	src->ring = NULL;
 	src->perf = NULL;
 	src->skel = NULL;
@@ -611,7 +612,7 @@ int bpf_source__fd(const struct bpf_source *src)
 	return src->perf ? perf_buffer__epoll_fd(src->perf) : ring_buffer__epoll_fd(src->ring);
 }
 
-static int drain_perf(struct bpf_source *src, bool all)
+static int drain_perf(struct bpf_source *src)
 {
 	/* Before reading any buffer: a CPU that wrote nothing older by now will not (see reorder.h). */
 	uint64_t watermark = monotonic_ns();
@@ -624,8 +625,6 @@ static int drain_perf(struct bpf_source *src, bool all)
 	err = perf_buffer__poll(src->perf, 0);
 	if (err >= 0 || err == -EINTR)
 		err = perf_buffer__consume(src->perf);
-	if (all)
-		return (int)reorder_flush(src->reorder, src->on_record, src->ctx);
 	if (err < 0)
 		return err; /* what was taken in is handed on at the next drain */
 	return (int)reorder_release(src->reorder, watermark, src->on_record, src->ctx);
@@ -634,15 +633,8 @@ static int drain_perf(struct bpf_source *src, bool all)
 int bpf_source__drain(struct bpf_source *src)
 {
 	if (src->perf)
-		return drain_perf(src, false);
+		return drain_perf(src);
 	/* consume, not poll: records submitted without a wake-up never make the fd readable. */
-	return ring_buffer__consume(src->ring);
-}
-
-int bpf_source__flush(struct bpf_source *src)
-{
-	if (src->perf)
-		return drain_perf(src, true);
 	return ring_buffer__consume(src->ring);
 }
 

@@ -66,9 +66,6 @@ int bpf_source__fd(const struct bpf_source *src);
  */
 int bpf_source__drain(struct bpf_source *src);
 
-/* As bpf_source__drain(), and then every record still held too, without waiting (at exit). */
-int bpf_source__flush(struct bpf_source *src);
-
 void bpf_source__read_stats(const struct bpf_source *src, struct source_stats *stats);
 
 /* The transport in use: TRANSPORT_RINGBUF or TRANSPORT_PERFBUF. */

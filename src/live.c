@@ -185,8 +185,6 @@ void live__close(struct live *live)
 {
 	if (!live)
 		return;
-	if (live->bpf && bpf_source__flush(live->bpf) < 0)
-		log_debug("records still held at exit were not read");
 	bpf_source__free(live->bpf);
 	if (live->heal_fd >= 0)
 		close(live->heal_fd);

@@ -13,7 +13,7 @@
 # (static builds).
 
 # shellcheck disable=SC2034 # read by tests/vm/init
-VM_CHECKS="info ringbuf perfbuf fentry kprobe raw_tp tp traffic churn_kprobe_perfbuf churn_fentry"
+VM_CHECKS="info ringbuf perfbuf fentry kprobe raw_tp tp proc traffic churn_kprobe_perfbuf churn_fentry"
 
 CONNTOP=/vm/bin/conntop
 TCPFIXTURE=/vm/bin/tcpfixture
@@ -256,6 +256,15 @@ hooks_variant() {
 	timeout -s TERM 120 "$CONNTOP" -b -n 1 -d 0.5 --format json "$@" >"/tmp/$hv.json" 2>&1
 	check "$hv: JSON source_detail names the hooks" variant_named "$hv" ringbuf "$hv"
 	head -1 "/tmp/$hv.json" | grep -o '"source_detail":"[^"]*"' | sed 's/^/    /'
+	[ "$nfail" -eq 0 ]
+}
+
+# Without eBPF: polling sock_diag and /proc shows the same long-lived connections.
+check_proc() {
+	conn_variant proc 17191 --source=proc || return 1
+	timeout -s TERM 120 "$CONNTOP" -b -n 1 -d 0.5 --format json --source=proc >/tmp/proc.json 2>&1
+	check "proc: JSON says /proc polling" \
+		grep -q '"source":"proc","source_detail":"/proc polling, no eBPF"' /tmp/proc.json
 	[ "$nfail" -eq 0 ]
 }
 
