@@ -77,6 +77,14 @@ struct {
 	__type(value, u64);
 } perf_full SEC(".maps");
 
+/* Per CPU: when a record last forced a wake-up of the reader (see submit_flags). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, u64);
+} last_wakeup SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, CT_STAT_MAX);
@@ -150,14 +158,30 @@ static __always_inline void count(u32 stat)
 		*value += 1;
 }
 
-/* Batch wake-ups: the reader drains on its tick and is woken early only when the ring fills. */
-static __always_inline u64 submit_flags(void)
+/*
+ * Batch wake-ups: the reader drains on its tick and is woken early only when a quarter of the
+ * ring waits, then at most once a millisecond per CPU until it has drained. Not by every record
+ * past a quarter: until the reader ran, each would raise its own wake-up (an IPI, a VM exit
+ * here). Not by the one record that crosses the quarter either: with two CPUs reserving at once,
+ * each can see the other's record already counted, and neither would wake it.
+ */
+#define WAKEUP_EVERY_NS 1000000
+
+static __always_inline u64 submit_flags(u64 now)
 {
+	u32 zero = 0;
+	u64 *last;
+
 	if (!wakeup_bytes)
 		return 0;
-	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
-		return BPF_RB_FORCE_WAKEUP;
-	return BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) < wakeup_bytes)
+		return BPF_RB_NO_WAKEUP;
+	last = bpf_map_lookup_elem(&last_wakeup, &zero);
+	if (last && now - *last < WAKEUP_EVERY_NS)
+		return BPF_RB_NO_WAKEUP;
+	if (last)
+		*last = now;
+	return BPF_RB_FORCE_WAKEUP;
 }
 
 static __always_inline void remember_task(struct pending *p)
@@ -273,7 +297,7 @@ static __always_inline void emit(void *ctx, struct sock *sk, u64 cookie, u16 typ
 			count(CT_STAT_LOST);
 		}
 	} else {
-		bpf_ringbuf_submit(e, submit_flags());
+		bpf_ringbuf_submit(e, submit_flags(e->ts_ns));
 	}
 }
 
@@ -326,12 +350,19 @@ static __always_inline void on_close(void *ctx, struct sock *sk, u64 key, int ol
 		bpf_map_delete_elem(&pending, &key);
 }
 
+/* The changes a connection's records come from; the others (FIN_WAIT1, CLOSE_WAIT...) cost nothing. */
+static __always_inline bool matters(int newstate)
+{
+	return newstate == TCP_SYN_SENT || newstate == TCP_SYN_RECV ||
+	       newstate == TCP_ESTABLISHED || newstate == TCP_LISTEN || newstate == TCP_CLOSE;
+}
+
 static __always_inline void on_set_state(void *ctx, struct sock *sk, int oldstate, int newstate)
 {
 	struct pending p = {};
 	u64 key = (u64)sk;
 
-	if (sk_protocol(sk) != IPPROTO_TCP)
+	if (!matters(newstate) || sk_protocol(sk) != IPPROTO_TCP)
 		return;
 
 	switch (newstate) {
@@ -374,7 +405,11 @@ static __always_inline void on_set_state(void *ctx, struct sock *sk, int oldstat
 static __always_inline void first_copy(u32 pair, void *ctx, struct sock *sk, int oldstate,
 				       int newstate)
 {
-	u32 *running = bpf_map_lookup_elem(&first_running, &pair);
+	u32 *running;
+
+	if (!matters(newstate))
+		return;
+	running = bpf_map_lookup_elem(&first_running, &pair);
 
 	if (running)
 		*running = 1;
@@ -386,8 +421,11 @@ static __always_inline void first_copy(u32 pair, void *ctx, struct sock *sk, int
 static __always_inline void second_copy(u32 pair, void *ctx, struct sock *sk, int oldstate,
 					int newstate)
 {
-	u32 *running = bpf_map_lookup_elem(&first_running, &pair);
+	u32 *running;
 
+	if (!matters(newstate))
+		return;
+	running = bpf_map_lookup_elem(&first_running, &pair);
 	if (!running || !*running)
 		return; /* the first copy ran for this call */
 	count(CT_STAT_NESTED_RESCUED);
@@ -461,7 +499,11 @@ __u32 fentry_first = 0; /* 0 until learned, then 1 (A runs first) or 2 (B); user
 static __always_inline void fentry_copy(u32 pair, u32 copy, void *ctx, struct sock *sk, int state)
 {
 	u32 first = fentry_first;
-	int oldstate = sk_state(sk);
+	int oldstate;
+
+	if (!matters(state))
+		return;
+	oldstate = sk_state(sk);
 
 	if (!first) {
 		/* Every CPU's first caller is the same program: a race writes the same value. */
