@@ -184,22 +184,50 @@ static __always_inline u64 submit_flags(u64 now)
 	return BPF_RB_FORCE_WAKEUP;
 }
 
-static __always_inline void remember_task(struct pending *p)
+/*
+ * @direct: the program's socket argument is a pointer the verifier trusts (tp_btf, fentry), so
+ * fields are plain loads; else (raw_tp, tp, kprobe, and sockets found by other means) each is a
+ * probe read, a helper call. A constant at every call site: the compiler keeps one of the two.
+ */
+static __always_inline void remember_task(struct pending *p, bool direct)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	u64 pid_tgid = bpf_get_current_pid_tgid();
 
 	p->pid = pid_tgid >> 32;
 	p->tid = (u32)pid_tgid;
-	p->proc_start_ns = task_start_boottime(task);
-	BPF_CORE_READ_INTO(&p->comm, task, group_leader, comm);
+	if (direct && bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf)) {
+		struct task_struct *leader = bpf_get_current_task_btf()->group_leader;
+
+		p->proc_start_ns = leader_start_boottime(leader);
+		__builtin_memcpy(p->comm, leader->comm, sizeof(p->comm));
+	} else {
+		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+		p->proc_start_ns = task_start_boottime(task);
+		BPF_CORE_READ_INTO(&p->comm, task, group_leader, comm);
+	}
 	p->has_task = 1;
 }
 
-static __always_inline void fill_tuple(struct ct_event *e, struct sock *sk)
+static __always_inline void fill_tuple(struct ct_event *e, struct sock *sk, bool direct)
 {
 	struct inet_sock *inet = (struct inet_sock *)sk;
+	struct tcp_sock *tp;
 
+	if (direct && (tp = bpf_skc_to_tcp_sock(sk))) {
+		e->family = sk->__sk_common.skc_family;
+		e->netns = sk->__sk_common.skc_net.net->ns.inum;
+		e->lport = bpf_ntohs(tp->inet_conn.icsk_inet.inet_sport);
+		e->rport = bpf_ntohs(sk->__sk_common.skc_dport);
+		if (e->family == AF_INET) {
+			__builtin_memcpy(e->laddr, &sk->__sk_common.skc_rcv_saddr, 4);
+			__builtin_memcpy(e->raddr, &sk->__sk_common.skc_daddr, 4);
+		} else {
+			__builtin_memcpy(e->laddr, &sk->__sk_common.skc_v6_rcv_saddr, 16);
+			__builtin_memcpy(e->raddr, &sk->__sk_common.skc_v6_daddr, 16);
+		}
+		return;
+	}
 	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	e->netns = sk_netns(sk);
 	/* inet_sport, not skc_num: skc_num is already 0 when the socket closes. */
@@ -241,7 +269,8 @@ static __always_inline bool final_traffic(struct sock *sk, u64 cookie, struct ct
  * into this CPU's buffer; a full buffer is counted in perf_full, any other failure as lost.
  */
 static __always_inline void emit(void *ctx, struct sock *sk, u64 cookie, u16 type, u8 state,
-				 u16 flags, const struct pending *p, bool task_is_owner)
+				 u16 flags, const struct pending *p, bool task_is_owner,
+				 bool direct)
 {
 	struct ct_event local;
 	struct ct_event *e;
@@ -260,7 +289,7 @@ static __always_inline void emit(void *ctx, struct sock *sk, u64 cookie, u16 typ
 	e->cookie = cookie;
 	e->type = type;
 	e->state = state;
-	fill_tuple(e, sk);
+	fill_tuple(e, sk, direct);
 	if (p && p->has_task) {
 		e->pid = p->pid;
 		e->tid = p->tid;
@@ -270,11 +299,11 @@ static __always_inline void emit(void *ctx, struct sock *sk, u64 cookie, u16 typ
 	} else if (task_is_owner) {
 		struct pending now = {};
 
-		remember_task(&now);
+		remember_task(&now, direct);
 		e->pid = now.pid;
 		e->tid = now.tid;
 		e->proc_start_ns = now.proc_start_ns;
-		e->cgroup_id = sk_cgroup_id(sk);
+		e->cgroup_id = sk_cgroup_id(sk, direct);
 		__builtin_memcpy(e->comm, now.comm, sizeof(e->comm));
 	} else {
 		flags |= CT_F_NO_TASK;
@@ -311,20 +340,21 @@ static __always_inline void remember(u64 key, struct pending *p)
 		count(CT_STAT_PENDING_FULL);
 }
 
-static __always_inline void on_established(void *ctx, struct sock *sk, u64 key, int oldstate)
+static __always_inline void on_established(void *ctx, struct sock *sk, u64 key, int oldstate,
+					   bool direct)
 {
 	struct pending *p = bpf_map_lookup_elem(&pending, &key);
 
 	if (oldstate == TCP_SYN_SENT || (p && !p->passive)) {
 		/* Active open done. Without a remembered task it began before we attached. */
-		emit(ctx, sk, cookie_of(sk), CT_EV_CONNECT, TCP_ESTABLISHED, 0, p, false);
+		emit(ctx, sk, cookie_of(sk), CT_EV_CONNECT, TCP_ESTABLISHED, 0, p, false, direct);
 		if (p)
 			bpf_map_delete_elem(&pending, &key);
 	}
 	/* Passive: remembered at SYN_RECV, emitted by accept(). */
 }
 
-static __always_inline void on_close(void *ctx, struct sock *sk, u64 key, int oldstate)
+static __always_inline void on_close(void *ctx, struct sock *sk, u64 key, int oldstate, bool direct)
 {
 	struct pending *p = bpf_map_lookup_elem(&pending, &key);
 	u16 flags = 0;
@@ -332,7 +362,7 @@ static __always_inline void on_close(void *ctx, struct sock *sk, u64 key, int ol
 	if (oldstate == TCP_SYN_SENT)
 		count(CT_STAT_CONNECT_FAILED);
 	if (oldstate == TCP_LISTEN) {
-		emit(ctx, sk, cookie_of(sk), CT_EV_UNLISTEN, TCP_LISTEN, 0, NULL, false);
+		emit(ctx, sk, cookie_of(sk), CT_EV_UNLISTEN, TCP_LISTEN, 0, NULL, false, direct);
 	} else if (oldstate != TCP_SYN_SENT && oldstate != TCP_SYN_RECV) {
 		/*
 		 * Emitted for every connected socket, also those opened before conntop started,
@@ -342,7 +372,7 @@ static __always_inline void on_close(void *ctx, struct sock *sk, u64 key, int ol
 
 		if (p && p->passive)
 			flags |= CT_F_NOT_ACCEPTED;
-		emit(ctx, sk, cookie, CT_EV_CLOSE, oldstate, flags, p, false);
+		emit(ctx, sk, cookie, CT_EV_CLOSE, oldstate, flags, p, false, direct);
 		/* Even when the record was lost: its live counts are over either way. */
 		bpf_map_delete_elem(&traffic, &cookie);
 	}
@@ -357,36 +387,37 @@ static __always_inline bool matters(int newstate)
 	       newstate == TCP_ESTABLISHED || newstate == TCP_LISTEN || newstate == TCP_CLOSE;
 }
 
-static __always_inline void on_set_state(void *ctx, struct sock *sk, int oldstate, int newstate)
+static __always_inline void on_set_state(void *ctx, struct sock *sk, int oldstate, int newstate,
+					 bool direct)
 {
 	struct pending p = {};
 	u64 key = (u64)sk;
 
-	if (!matters(newstate) || sk_protocol(sk) != IPPROTO_TCP)
+	if (!matters(newstate) || sk_protocol(sk, direct) != IPPROTO_TCP)
 		return;
 
 	switch (newstate) {
 	case TCP_SYN_SENT:
 		/* In connect(): the current task is the owner. The port is not chosen yet. */
-		p.cgroup_id = sk_cgroup_id(sk);
-		remember_task(&p);
+		p.cgroup_id = sk_cgroup_id(sk, direct);
+		remember_task(&p, direct);
 		remember(key, &p);
 		break;
 	case TCP_SYN_RECV:
 		/* A passive child (or a simultaneous open, already remembered: NOEXIST keeps it). */
 		p.passive = 1;
 		p.cookie = cookie_of(sk);
-		p.cgroup_id = sk_cgroup_id(sk);
+		p.cgroup_id = sk_cgroup_id(sk, direct);
 		remember(key, &p);
 		break;
 	case TCP_ESTABLISHED:
-		on_established(ctx, sk, key, oldstate);
+		on_established(ctx, sk, key, oldstate, direct);
 		break;
 	case TCP_LISTEN:
-		emit(ctx, sk, cookie_of(sk), CT_EV_LISTEN, TCP_LISTEN, 0, NULL, true);
+		emit(ctx, sk, cookie_of(sk), CT_EV_LISTEN, TCP_LISTEN, 0, NULL, true, direct);
 		break;
 	case TCP_CLOSE:
-		on_close(ctx, sk, key, oldstate);
+		on_close(ctx, sk, key, oldstate, direct);
 		break;
 	}
 }
@@ -403,7 +434,7 @@ static __always_inline void on_set_state(void *ctx, struct sock *sk, int oldstat
  * the first copy's skips less the second copy's rescues).
  */
 static __always_inline void first_copy(u32 pair, void *ctx, struct sock *sk, int oldstate,
-				       int newstate)
+				       int newstate, bool direct)
 {
 	u32 *running;
 
@@ -413,13 +444,13 @@ static __always_inline void first_copy(u32 pair, void *ctx, struct sock *sk, int
 
 	if (running)
 		*running = 1;
-	on_set_state(ctx, sk, oldstate, newstate);
+	on_set_state(ctx, sk, oldstate, newstate, direct);
 	if (running)
 		*running = 0;
 }
 
 static __always_inline void second_copy(u32 pair, void *ctx, struct sock *sk, int oldstate,
-					int newstate)
+					int newstate, bool direct)
 {
 	u32 *running;
 
@@ -429,7 +460,7 @@ static __always_inline void second_copy(u32 pair, void *ctx, struct sock *sk, in
 	if (!running || !*running)
 		return; /* the first copy ran for this call */
 	count(CT_STAT_NESTED_RESCUED);
-	on_set_state(ctx, sk, oldstate, newstate);
+	on_set_state(ctx, sk, oldstate, newstate, direct);
 }
 
 /*
@@ -443,35 +474,35 @@ static __always_inline void second_copy(u32 pair, void *ctx, struct sock *sk, in
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(handle_set_state, struct sock *sk, int oldstate, int newstate)
 {
-	first_copy(0, ctx, sk, oldstate, newstate);
+	first_copy(0, ctx, sk, oldstate, newstate, true);
 	return 0;
 }
 
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(handle_set_state_nested, struct sock *sk, int oldstate, int newstate)
 {
-	second_copy(0, ctx, sk, oldstate, newstate);
+	second_copy(0, ctx, sk, oldstate, newstate, true);
 	return 0;
 }
 
 SEC("raw_tp/inet_sock_set_state")
 int BPF_PROG(raw_set_state, struct sock *sk, int oldstate, int newstate)
 {
-	first_copy(0, ctx, sk, oldstate, newstate);
+	first_copy(0, ctx, sk, oldstate, newstate, false);
 	return 0;
 }
 
 SEC("raw_tp/inet_sock_set_state")
 int BPF_PROG(raw_set_state_nested, struct sock *sk, int oldstate, int newstate)
 {
-	second_copy(0, ctx, sk, oldstate, newstate);
+	second_copy(0, ctx, sk, oldstate, newstate, false);
 	return 0;
 }
 
 SEC("tp/sock/inet_sock_set_state")
 int tp_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
 {
-	on_set_state(ctx, (struct sock *)ctx->skaddr, ctx->oldstate, ctx->newstate);
+	on_set_state(ctx, (struct sock *)ctx->skaddr, ctx->oldstate, ctx->newstate, false);
 	return 0;
 }
 
@@ -511,9 +542,9 @@ static __always_inline void fentry_copy(u32 pair, u32 copy, void *ctx, struct so
 		first = copy;
 	}
 	if (copy == first)
-		first_copy(pair, ctx, sk, oldstate, state);
+		first_copy(pair, ctx, sk, oldstate, state, true);
 	else
-		second_copy(pair, ctx, sk, oldstate, state);
+		second_copy(pair, ctx, sk, oldstate, state, true);
 }
 
 #define FENTRY_PAIR(pair, func)                                          \
@@ -542,14 +573,14 @@ FENTRY_PAIR(1, inet_sk_set_state)
 SEC("kprobe/inet_sk_set_state")
 int BPF_KPROBE(kprobe_inet_sk_set_state, struct sock *sk, int state)
 {
-	on_set_state(ctx, sk, sk_state(sk), state);
+	on_set_state(ctx, sk, sk_state(sk), state, false);
 	return 0;
 }
 
 SEC("kprobe/inet_sk_state_store")
 int BPF_KPROBE(kprobe_inet_sk_state_store, struct sock *sk, int state)
 {
-	on_set_state(ctx, sk, sk_state(sk), state);
+	on_set_state(ctx, sk, sk_state(sk), state, false);
 	return 0;
 }
 
@@ -583,7 +614,7 @@ static __always_inline int on_accept(void *ctx, struct sock *sk)
 	p = bpf_map_lookup_elem(&pending, &key);
 	if (!p || !p->passive)
 		return 0; /* not a TCP child we saw being born (unix socket, or before start) */
-	emit(ctx, sk, p->cookie, CT_EV_ACCEPT, TCP_ESTABLISHED, 0, NULL, true);
+	emit(ctx, sk, p->cookie, CT_EV_ACCEPT, TCP_ESTABLISHED, 0, NULL, true, false);
 	bpf_map_delete_elem(&pending, &key);
 	return 0;
 }
@@ -664,9 +695,9 @@ static __always_inline void set_retransmits(struct sock *sk, u32 total)
 /* A TCP socket with a connection: not listening, and not closed (its close record has the rest). */
 static __always_inline bool counts_traffic(struct sock *sk)
 {
-	u8 state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	u8 state = sk->__sk_common.skc_state; /* tp_btf: a plain load */
 
-	return sk_protocol(sk) == IPPROTO_TCP && state != TCP_CLOSE && state != TCP_LISTEN;
+	return sk_protocol(sk, true) == IPPROTO_TCP && state != TCP_CLOSE && state != TCP_LISTEN;
 }
 
 SEC("tp_btf/sock_send_length")

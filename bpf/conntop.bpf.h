@@ -34,13 +34,26 @@ static __always_inline u64 task_start_boottime(struct task_struct *task)
 	return BPF_CORE_READ((struct task_struct___pre55 *)leader, real_start_time);
 }
 
+/* The same of a thread group leader the verifier trusts: a plain load. */
+static __always_inline u64 leader_start_boottime(struct task_struct *leader)
+{
+	if (bpf_core_field_exists(leader->start_boottime))
+		return leader->start_boottime;
+	return BPF_CORE_READ((struct task_struct___pre55 *)leader, real_start_time);
+}
+
 /*
  * cgroup v2 id of the cgroup that owns the socket (set when the socket was created, inherited
  * by accepted children from the listener). Older layouts: the calling task's cgroup, which is
  * the owner in the connect/accept/listen paths where this is called.
  */
-static __always_inline u64 sk_cgroup_id(struct sock *sk)
+static __always_inline u64 sk_cgroup_id(struct sock *sk, bool direct)
 {
+	if (direct && bpf_core_field_exists(sk->sk_cgrp_data.cgroup)) {
+		struct cgroup *cgrp = sk->sk_cgrp_data.cgroup;
+
+		return cgrp ? cgrp->kn->id : bpf_get_current_cgroup_id();
+	}
 	if (bpf_core_field_exists(sk->sk_cgrp_data.cgroup)) {
 		struct cgroup *cgrp = BPF_CORE_READ(sk, sk_cgrp_data.cgroup);
 
@@ -55,9 +68,11 @@ static __always_inline u32 sk_netns(struct sock *sk)
 	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 }
 
-/* sk_protocol is a bitfield before Linux 5.6; the probed read handles both layouts. */
-static __always_inline u32 sk_protocol(struct sock *sk)
+/* sk_protocol is a bitfield before Linux 5.6; the bitfield reads handle both layouts. */
+static __always_inline u32 sk_protocol(struct sock *sk, bool direct)
 {
+	if (direct)
+		return BPF_CORE_READ_BITFIELD(sk, sk_protocol);
 	return BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol);
 }
 
