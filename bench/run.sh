@@ -508,6 +508,7 @@ echo
 
 # --- 7: iperf3 ---------------------------------------------------------------------------------------
 echo "7. Byte counting: iperf3 over loopback, Gbit/s, $IPERF_S s runs  median     min     max   ratio to bare: median   min   max"
+declare -A iperf_ratio=()
 if [ -z "$have_iperf" ]; then
 	echo "   iperf3: not installed (apt-get install iperf3), not measured"
 else
@@ -543,6 +544,7 @@ else
 		printf '   %-42s %8.2f %7.2f %7.2f\n' "bare, ${len:-128K} writes" "$m" "$lo" "$hi"
 		read -r m lo hi <<<"$(stats "${with[@]}")"
 		read -r rm rlo rhi <<<"$(stats "${rat[@]}")"
+		iperf_ratio[${len:-128K}]=$rm
 		printf '   %-42s %8.2f %7.2f %7.2f                 %5.3f %5.3f %5.3f\n' \
 			"conntop, ${len:-128K} writes" "$m" "$lo" "$hi" "$rm" "$rlo" "$rhi"
 	done
@@ -564,5 +566,15 @@ printf '%s  Own CPU: %.3f s per 100,000 connections (median), target <= 0.2\n' \
 	"$(verdict "$(calc "$cpu_m <= 0.2")")" "$cpu_m"
 printf '%s  Memory: %.0f bytes per tracked connection over the base (at 50,000), target <= 300\n' \
 	"$(verdict "$(calc "$per_conn_base <= 300")")" "$per_conn_base"
-printf 'INFO  Start-up: %.3f s to the first complete frame (ss -tanp %.3f s); frame: %.1f ms (connections view)\n' \
-	"$(stats "${start_first[@]}" | cut -d' ' -f1)" "$(stats "${ss_exit[@]}" | cut -d' ' -f1)" "$frame_ms"
+start_m=$(stats "${start_first[@]}" | cut -d' ' -f1)
+ss_m=$(stats "${ss_exit[@]}" | cut -d' ' -f1)
+printf '%s  Start-up: %.3f s to the first complete frame, ss -tanp %.3f s (ratio %.2f), target <= 0.5\n' \
+	"$(verdict "$(calc "$start_m <= 0.5 * $ss_m")")" "$start_m" "$ss_m" "$(calc "$start_m / $ss_m")"
+printf '%s  Frame: %.1f ms at 50,000 connections (connections view: snapshot and render), target <= 10\n' \
+	"$(verdict "$(calc "$frame_ms <= 10")")" "$frame_ms"
+if [ -n "${iperf_ratio[1K]:-}" ]; then
+	for len in 128K 1K; do
+		printf '%s  Byte counting: iperf3 %s writes with conntop / without = %.3f, target >= 0.97\n' \
+			"$(verdict "$(calc "${iperf_ratio[$len]} >= 0.97")")" "$len" "${iperf_ratio[$len]}"
+	done
+fi
