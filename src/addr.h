@@ -16,6 +16,9 @@
  */
 int addr_format(char *buf, size_t size, int family, const uint8_t *addr, uint16_t port);
 
+/* The address alone, as inet_ntop() writes it ("10.0.0.1", "fd00::1"); the same returns. */
+int addr_format_host(char *buf, size_t size, int family, const uint8_t *addr);
+
 /* "ESTABLISHED", "CLOSE_WAIT", ... as ss names them; "UNKNOWN" outside the range. */
 const char *tcp_state_name(unsigned int state);
 

@@ -117,8 +117,7 @@ static long address_node(struct builder *b, uint8_t family, const uint8_t *addr)
 	node = node_new(b, &ref, &index);
 	if (!node)
 		return b->failed ? -1 : (long)index;
-	if (!inet_ntop(family, addr, node->name, sizeof(node->name)))
-		snprintf(node->name, sizeof(node->name), "?");
+	addr_format_host(node->name, sizeof(node->name), family, addr); /* "?" if not inet */
 	return (long)index;
 }
 
