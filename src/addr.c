@@ -138,6 +138,30 @@ int addr_format_host(char *buf, size_t size, int family, const uint8_t *addr)
 	return (int)len;
 }
 
+static int decimal_len(unsigned int value)
+{
+	int n = 1;
+
+	while (value >= 10) {
+		value /= 10;
+		n++;
+	}
+	return n;
+}
+
+int addr_text_len(int family, const uint8_t *addr, uint16_t port)
+{
+	char text[ADDR_PORT_LEN];
+	int len;
+
+	if (family != AF_INET) {
+		len = addr_format(text, sizeof(text), family, addr, port);
+		return len < 0 ? 1 : len; /* "?" */
+	}
+	return decimal_len(addr[0]) + decimal_len(addr[1]) + decimal_len(addr[2]) +
+	       decimal_len(addr[3]) + 3 + 1 + decimal_len(port);
+}
+
 const char *tcp_state_name(unsigned int state)
 {
 	static const char *const names[] = {

@@ -16,6 +16,9 @@
  */
 int addr_format(char *buf, size_t size, int family, const uint8_t *addr, uint16_t port);
 
+/* The length addr_format() gives (1 for "?"), without writing it. */
+int addr_text_len(int family, const uint8_t *addr, uint16_t port);
+
 /* The address alone, as inet_ntop() writes it ("10.0.0.1", "fd00::1"); the same returns. */
 int addr_format_host(char *buf, size_t size, int family, const uint8_t *addr);
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "filter.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,16 +71,31 @@ static bool container_has_text(const struct snap_container *c, const char *text)
 	return c->runtime[0] && (contains(c->name, text) || contains(c->pod, text));
 }
 
-bool filter_conn(const struct snapshot_filter *f, const struct snap_conn *conn)
+/* Whether @text is in either end of @conn as text. */
+static bool addresses_contain(const struct snap_conn *conn, const char *text)
 {
+	char addr[ADDR_PORT_LEN];
+
+	snap_conn_local(conn, addr, sizeof(addr));
+	if (contains(addr, text))
+		return true;
+	snap_conn_remote(conn, addr, sizeof(addr));
+	return contains(addr, text);
+}
+
+bool filter_conn(const struct snapshot_filter *f, const struct snapshot *snap,
+		 const struct snap_conn *conn)
+{
+	const struct snap_container *container = snap_conn_container(snap, conn);
+
 	if (f->port >= 0 && conn->lport != f->port && conn->rport != f->port)
 		return false;
 	if ((f->pid && conn->pid != f->pid) || (f->netns && conn->netns != f->netns))
 		return false;
-	if (f->container[0] && !container_matches(&conn->container, f->container))
+	if (f->container[0] && !container_matches(container, f->container))
 		return false;
-	return !f->text[0] || contains(conn->comm, f->text) || contains(conn->local, f->text) ||
-	       contains(conn->remote, f->text) || container_has_text(&conn->container, f->text);
+	return !f->text[0] || contains(snap_conn_comm(snap, conn), f->text) ||
+	       addresses_contain(conn, f->text) || container_has_text(container, f->text);
 }
 
 /* Whether @node is one @f asks for by owner and text; ports are judged by its edges. */
@@ -144,15 +160,49 @@ static struct snapshot *filtered_alloc(const struct snapshot *snap)
 	if (!out)
 		return NULL;
 	*out = *snap;
-	out->nconns = out->nnodes = out->nedges = 0;
+	out->nconns = out->nnodes = out->nedges = out->nprocs = 0;
+	out->addr_width = 0; /* of what is kept: found again when asked */
 	out->conns = malloc((snap->nconns + 1) * sizeof(*out->conns));
+	out->procs = malloc((snap->nprocs + 1) * sizeof(*out->procs));
 	out->nodes = malloc((snap->nnodes + 1) * sizeof(*out->nodes));
 	out->edges = malloc((snap->nedges + 1) * sizeof(*out->edges));
-	if (!out->conns || !out->nodes || !out->edges) {
+	if (!out->conns || !out->procs || !out->nodes || !out->edges) {
 		snapshot__free(out);
 		return NULL;
 	}
 	return out;
+}
+
+/* The connections @f keeps, with the shared parts of their processes (renumbered). */
+static int filter_conns(const struct snapshot *snap, const struct snapshot_filter *f,
+			struct snapshot *out)
+{
+	uint32_t *proc = malloc((snap->nprocs + 1) * sizeof(*proc));
+	size_t i;
+
+	if (!proc)
+		return -ENOMEM;
+	for (i = 0; i < snap->nprocs; i++)
+		proc[i] = SNAP_NO_PROC;
+	for (i = 0; i < snap->nconns; i++) {
+		struct snap_conn *c;
+
+		if (filter_active(f) && !filter_conn(f, snap, &snap->conns[i]))
+			continue;
+		c = &out->conns[out->nconns++];
+		*c = snap->conns[i];
+		if (c->proc == SNAP_NO_PROC || c->proc > snap->nprocs) {
+			c->proc = SNAP_NO_PROC;
+			continue;
+		}
+		if (proc[c->proc - 1] == SNAP_NO_PROC) {
+			out->procs[out->nprocs++] = snap->procs[c->proc - 1];
+			proc[c->proc - 1] = (uint32_t)out->nprocs; /* 1 + where it went */
+		}
+		c->proc = proc[c->proc - 1];
+	}
+	free(proc);
+	return 0;
 }
 
 struct snapshot *snapshot_filtered(const struct snapshot *snap, const struct snapshot_filter *f)
@@ -164,9 +214,11 @@ struct snapshot *snapshot_filtered(const struct snapshot *snap, const struct sna
 
 	if (!out)
 		goto out;
-	for (i = 0; i < snap->nconns; i++)
-		if (filter_conn(f, &snap->conns[i]))
-			out->conns[out->nconns++] = snap->conns[i];
+	if (filter_conns(snap, f, out)) {
+		snapshot__free(out);
+		out = NULL;
+		goto out;
+	}
 	filter_nodes(f, snap, keep);
 	for (i = 0; i < snap->nedges; i++)
 		if (filter_edge(f, snap, &snap->edges[i]))

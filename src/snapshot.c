@@ -17,11 +17,21 @@ struct node_index {
 	UT_hash_handle hh;
 };
 
+/* A process of the tracker met in this frame: its shared part and its node, found once. */
+struct proc_slot {
+	const struct proc *proc; /* NULL: free */
+	uint32_t shared; /* into snap->procs */
+	uint32_t node; /* into snap->nodes */
+};
+
 struct builder {
 	const struct snapshot_input *in;
 	struct snapshot *snap;
-	size_t conn_cap, node_cap, edge_cap;
+	uint64_t frame; /* tracker_frame(): which rows are fresh */
+	size_t conn_cap, node_cap, edge_cap, proc_cap;
 	struct node_index *index;
+	struct proc_slot *slots; /* open addressing by pointer; a power of two of them */
+	size_t nslots;
 	bool failed;
 };
 
@@ -76,8 +86,8 @@ static struct snap_node *node_new(struct builder *b, const struct node_ref *ref,
 	return node;
 }
 
-/* The index of the node of process @proc, made on first sight. -1 when out of memory. */
-static long process_node(struct builder *b, const struct proc *proc, uint32_t netns)
+/* The node of process @proc, made on first sight. -1 when out of memory. */
+static long make_process_node(struct builder *b, const struct proc *proc, uint32_t netns)
 {
 	struct node_ref ref = { .kind = NODE_PROCESS, .proc = proc->key };
 	const struct proc_detail *d = proc->detail;
@@ -107,6 +117,77 @@ static long process_node(struct builder *b, const struct proc *proc, uint32_t ne
 	return (long)index;
 }
 
+static size_t slot_of(const struct builder *b, const struct proc *proc)
+{
+	uint64_t h = (uint64_t)(uintptr_t)proc * 0x9e3779b97f4a7c15ull;
+
+	return (size_t)(h >> 32) & (b->nslots - 1);
+}
+
+/* Room for @n processes at most half full. */
+static bool slots_reserve(struct builder *b, size_t n)
+{
+	struct proc_slot *old = b->slots;
+	size_t nold = b->nslots, want = 64, i;
+
+	while (want < 2 * n)
+		want *= 2;
+	if (want <= b->nslots)
+		return true;
+	b->slots = calloc(want, sizeof(*b->slots));
+	if (!b->slots) {
+		b->slots = old;
+		b->failed = true;
+		return false;
+	}
+	b->nslots = want;
+	for (i = 0; i < nold; i++) {
+		size_t at;
+
+		if (!old[i].proc)
+			continue;
+		for (at = slot_of(b, old[i].proc); b->slots[at].proc; at = (at + 1) & (want - 1))
+			;
+		b->slots[at] = old[i];
+	}
+	free(old);
+	return true;
+}
+
+/*
+ * Process @proc in this snapshot: its shared part (name, container) and its node, made on first
+ * sight and found again by pointer. NULL when out of memory.
+ */
+static const struct proc_slot *process(struct builder *b, const struct proc *proc, uint32_t netns)
+{
+	struct snapshot *snap = b->snap;
+	struct snap_proc *shared;
+	size_t at;
+	long node;
+
+	if (2 * (snap->nprocs + 1) > b->nslots && !slots_reserve(b, snap->nprocs + 1))
+		return NULL;
+	for (at = slot_of(b, proc); b->slots[at].proc; at = (at + 1) & (b->nslots - 1))
+		if (b->slots[at].proc == proc)
+			return &b->slots[at];
+	node = make_process_node(b, proc, netns);
+	if (node < 0 || !grow(b, &snap->procs, snap->nprocs, &b->proc_cap, sizeof(*snap->procs)))
+		return NULL;
+	shared = &snap->procs[snap->nprocs];
+	shared->pid = proc->key.pid;
+	sanitize(shared->comm, sizeof(shared->comm), proc->comm, sizeof(proc->comm));
+	fill_container(&shared->container, proc);
+	b->slots[at] = (struct proc_slot){ proc, (uint32_t)snap->nprocs++, (uint32_t)node };
+	return &b->slots[at];
+}
+
+static long process_node(struct builder *b, const struct proc *proc, uint32_t netns)
+{
+	const struct proc_slot *slot = process(b, proc, netns);
+
+	return slot ? (long)slot->node : -1;
+}
+
 static long address_node(struct builder *b, uint8_t family, const uint8_t *addr)
 {
 	struct node_ref ref = { .kind = NODE_ADDRESS, .family = family };
@@ -132,55 +213,57 @@ static void copy_conn(const struct conn *conn, void *ctx)
 	struct builder *b = ctx;
 	struct snapshot *snap = b->snap;
 	const struct proc_detail *d = conn->proc ? conn->proc->detail : NULL;
+	const struct proc_slot *slot;
+	struct snap_node *node;
 	struct snap_conn *row;
 	uint64_t end;
-	long node;
 
 	if (!grow(b, &snap->conns, snap->nconns, &b->conn_cap, sizeof(*snap->conns)))
 		return;
 	row = &snap->conns[snap->nconns++];
-	memset(row, 0, sizeof(*row));
-	row->cookie = conn->cookie;
 	end = conn->closed ? conn->closed_ns : snap->now_ns;
-	row->age_ns = end > conn->opened_ns ? end - conn->opened_ns : 0;
-	row->cgroup_id = conn->cgroup_id;
-	row->netns = conn->netns;
-	row->family = conn->family;
-	row->state = conn->state;
-	row->dir = conn->dir;
-	row->closed = conn->closed;
-	row->seeded = conn->seeded;
-	row->fresh = !conn->seeded && conn->first_frame == tracker_frame(b->in->tracker);
-	row->lport = conn->lport;
-	row->rport = conn->rport;
-	row->bytes_sent = conn->traffic.bytes_sent;
-	row->bytes_received = conn->traffic.bytes_received;
-	row->retransmits = conn->traffic.retransmits;
-	row->sent_delta = since(conn->traffic.bytes_sent, conn->shown.bytes_sent);
-	row->received_delta = since(conn->traffic.bytes_received, conn->shown.bytes_received);
-	addr_format(row->local, sizeof(row->local), conn->family, conn->laddr, conn->lport);
-	addr_format(row->remote, sizeof(row->remote), conn->family, conn->raddr, conn->rport);
+	*row = (struct snap_conn){
+		.cookie = conn->cookie,
+		.age_ns = end > conn->opened_ns ? end - conn->opened_ns : 0,
+		.cgroup_id = conn->cgroup_id,
+		.bytes_sent = conn->traffic.bytes_sent,
+		.bytes_received = conn->traffic.bytes_received,
+		.sent_delta = since(conn->traffic.bytes_sent, conn->shown.bytes_sent),
+		.received_delta = since(conn->traffic.bytes_received, conn->shown.bytes_received),
+		.netns = conn->netns,
+		.retransmits = conn->traffic.retransmits,
+		.lport = conn->lport,
+		.rport = conn->rport,
+		.family = conn->family,
+		.state = conn->state,
+		.dir = conn->dir,
+		.closed = conn->closed,
+		.seeded = conn->seeded,
+		.fresh = !conn->seeded && conn->first_frame == b->frame,
+	};
+	memcpy(row->laddr, conn->laddr, sizeof(row->laddr));
+	memcpy(row->raddr, conn->raddr, sizeof(row->raddr));
 	if (!conn->proc)
 		return;
 	row->pid = conn->proc->key.pid;
-	sanitize(row->comm, sizeof(row->comm), conn->proc->comm, sizeof(conn->proc->comm));
-	fill_container(&row->container, conn->proc);
 	if (d && !d->gone && d->cgroup_id && conn->cgroup_id && d->cgroup_id != conn->cgroup_id)
 		snap->stats.cgroup_mismatch++;
-	node = process_node(b, conn->proc, conn->netns);
-	if (node < 0)
+	slot = process(b, conn->proc, conn->netns);
+	if (!slot)
 		return;
-	snap->nodes[node].bytes_sent += row->bytes_sent;
-	snap->nodes[node].bytes_received += row->bytes_received;
-	snap->nodes[node].sent_delta += row->sent_delta;
-	snap->nodes[node].received_delta += row->received_delta;
+	row->proc = slot->shared + 1;
+	node = &snap->nodes[slot->node];
+	node->bytes_sent += row->bytes_sent;
+	node->bytes_received += row->bytes_received;
+	node->sent_delta += row->sent_delta;
+	node->received_delta += row->received_delta;
 	if (row->fresh)
-		snap->nodes[node].opened++;
+		node->opened++;
 	if (!conn->closed) {
 		if (conn->dir == CONN_IN)
-			snap->nodes[node].conns_in++;
+			node->conns_in++;
 		else
-			snap->nodes[node].conns_out++;
+			node->conns_out++;
 	}
 }
 
@@ -269,16 +352,217 @@ static int cmp_u64(uint64_t a, uint64_t b)
 	return (a > b) - (a < b);
 }
 
-/* Open before closed, then by pid, direction, local address; the cookie breaks ties. */
-static int row_cmp(const void *pa, const void *pb)
-{
-	const struct snap_conn *a = pa, *b = pb;
-	int c;
+/*
+ * Rows are ordered open before closed, then by pid, direction, local address as text (strcmp),
+ * and the cookie breaks ties. Comparing formatted rows was the frame's costliest part (and
+ * formatting each in full a third of it): instead rows go into buckets of (closed, pid,
+ * direction) by counting, and only within a bucket are they compared, by keys made once per
+ * row: the text of the local address packed big-endian into words, then the cookie.
+ */
+struct sort_key {
+	uint64_t text[3]; /* the first 24 bytes of the local address, NUL-padded, big-endian */
+	uint64_t cookie;
+	uint32_t row;
+	uint32_t len; /* of the text: at 24 bytes or more the words do not hold all of it */
+};
 
-	if ((c = (int)a->closed - (int)b->closed) || (c = cmp_u64(a->pid, b->pid)) ||
-	    (c = (int)a->dir - (int)b->dir) || (c = strcmp(a->local, b->local)))
-		return c;
-	return cmp_u64(a->cookie, b->cookie);
+#define KEY_TEXT_LEN (sizeof(((struct sort_key *)0)->text))
+
+static void make_key(struct sort_key *key, const struct snap_conn *row, uint32_t index, int *width)
+{
+	unsigned char text[ADDR_PORT_LEN] = { 0 };
+	int len = snap_conn_local(row, (char *)text, sizeof(text)), i, j;
+
+	for (i = 0; i < 3; i++) {
+		uint64_t w = 0;
+
+		for (j = 0; j < 8; j++)
+			w = w << 8 | text[8 * i + j];
+		key->text[i] = w;
+	}
+	key->cookie = row->cookie;
+	key->row = index;
+	key->len = len > 0 ? (uint32_t)len : 0;
+	if (len > *width)
+		*width = len;
+	len = addr_text_len(row->family, row->raddr, row->rport);
+	if (len > *width)
+		*width = len;
+}
+
+static int key_cmp(const struct sort_key *a, const struct sort_key *b, const struct snap_conn *rows)
+{
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (a->text[i] != b->text[i])
+			return a->text[i] < b->text[i] ? -1 : 1;
+	if (a->len >= KEY_TEXT_LEN && b->len >= KEY_TEXT_LEN) { /* long IPv6: the whole text */
+		char x[ADDR_PORT_LEN], y[ADDR_PORT_LEN];
+		int c;
+
+		snap_conn_local(&rows[a->row], x, sizeof(x));
+		snap_conn_local(&rows[b->row], y, sizeof(y));
+		if ((c = strcmp(x, y)))
+			return c;
+	}
+	return (a->cookie > b->cookie) - (a->cookie < b->cookie);
+}
+
+static void key_swap(struct sort_key *a, struct sort_key *b)
+{
+	struct sort_key t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+/* Quicksort with insertion sort for short runs; keys are unique (cookies are). */
+static void sort_keys(struct sort_key *k, size_t n, const struct snap_conn *rows)
+{
+	while (n > 12) {
+		size_t mid = n / 2, i = 0, j = n - 1;
+		struct sort_key pivot;
+
+		/* Median of three to the middle. */
+		if (key_cmp(&k[mid], &k[0], rows) < 0)
+			key_swap(&k[mid], &k[0]);
+		if (key_cmp(&k[n - 1], &k[mid], rows) < 0) {
+			key_swap(&k[n - 1], &k[mid]);
+			if (key_cmp(&k[mid], &k[0], rows) < 0)
+				key_swap(&k[mid], &k[0]);
+		}
+		pivot = k[mid];
+		for (;;) {
+			while (key_cmp(&k[i], &pivot, rows) < 0)
+				i++;
+			while (key_cmp(&pivot, &k[j], rows) < 0)
+				j--;
+			if (i >= j)
+				break;
+			key_swap(&k[i++], &k[j--]);
+		}
+		/* [0, j] and [j + 1, n): recurse into the smaller, loop on the larger. */
+		if (j + 1 < n - j - 1) {
+			sort_keys(k, j + 1, rows);
+			k += j + 1;
+			n -= j + 1;
+		} else {
+			sort_keys(k + j + 1, n - j - 1, rows);
+			n = j + 1;
+		}
+	}
+	for (size_t i = 1; i < n; i++) {
+		struct sort_key t = k[i];
+		size_t j = i;
+
+		for (; j > 0 && key_cmp(&t, &k[j - 1], rows) < 0; j--)
+			k[j] = k[j - 1];
+		k[j] = t;
+	}
+}
+
+static int u32_cmp(const void *pa, const void *pb)
+{
+	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+
+	return (a > b) - (a < b);
+}
+
+/* Where each row of @snap goes: keys[i].row is the row that comes i-th. */
+static int order_rows(struct snapshot *snap, struct sort_key *keys)
+{
+	size_t n = snap->nconns, npids = 0, nbuckets, i;
+	uint32_t *pids = malloc((snap->nprocs + 1) * sizeof(*pids));
+	uint32_t *rank = malloc((snap->nprocs + 1) * sizeof(*rank));
+	uint32_t *end = NULL, *bucket = malloc(n * sizeof(*bucket));
+	int width = 0, err = -ENOMEM;
+
+	if (!pids || !rank || !bucket)
+		goto out;
+	/* A pid's rank among the pids there are, 0 for none: the buckets' order. */
+	pids[npids++] = 0;
+	for (i = 0; i < snap->nprocs; i++)
+		pids[npids++] = snap->procs[i].pid;
+	qsort(pids, npids, sizeof(*pids), u32_cmp);
+	for (i = 1, nbuckets = 1; i < npids; i++)
+		if (pids[i] != pids[nbuckets - 1])
+			pids[nbuckets++] = pids[i];
+	npids = nbuckets;
+	for (i = 0; i < snap->nprocs; i++) {
+		uint32_t *at = bsearch(&snap->procs[i].pid, pids, npids, sizeof(*pids), u32_cmp);
+
+		rank[i] = at ? (uint32_t)(at - pids) : 0;
+	}
+	nbuckets = 2 * npids * 2;
+	end = calloc(nbuckets + 1, sizeof(*end));
+	if (!end)
+		goto out;
+	for (i = 0; i < n; i++) {
+		const struct snap_conn *row = &snap->conns[i];
+		uint32_t r = row->proc == SNAP_NO_PROC ? 0 : rank[row->proc - 1];
+
+		bucket[i] = ((uint32_t)row->closed * (uint32_t)npids + r) * 2 + (row->dir ? 1 : 0);
+		end[bucket[i] + 1]++;
+	}
+	for (i = 0; i < nbuckets; i++)
+		end[i + 1] += end[i];
+	/* end[b] is where bucket b starts; after the keys are placed, where it ends. */
+	for (i = 0; i < n; i++)
+		make_key(&keys[end[bucket[i]]++], &snap->conns[i], (uint32_t)i, &width);
+	for (i = 0; i < nbuckets; i++) {
+		size_t first = i ? end[i - 1] : 0;
+
+		if (end[i] - first > 1)
+			sort_keys(&keys[first], end[i] - first, snap->conns);
+	}
+	snap->addr_width = width;
+	err = 0;
+out:
+	free(pids);
+	free(rank);
+	free(end);
+	free(bucket);
+	return err;
+}
+
+/* Puts row keys[i].row at i, in place: each cycle of the permutation once. */
+static void apply_order(struct snap_conn *rows, struct sort_key *keys, size_t n)
+{
+	size_t i, j, k;
+
+	for (i = 0; i < n; i++) {
+		struct snap_conn t;
+
+		if (keys[i].row == i)
+			continue;
+		t = rows[i];
+		for (j = i;; j = k) {
+			k = keys[j].row;
+			keys[j].row = (uint32_t)j;
+			if (k == i)
+				break;
+			rows[j] = rows[k];
+		}
+		rows[j] = t;
+	}
+}
+
+static int sort_rows(struct snapshot *snap)
+{
+	struct sort_key *keys;
+	int err;
+
+	if (!snap->nconns)
+		return 0;
+	keys = malloc(snap->nconns * sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	err = order_rows(snap, keys);
+	if (!err)
+		apply_order(snap->conns, keys, snap->nconns);
+	free(keys);
+	return err;
 }
 
 /* Processes by pid, then addresses by name. */
@@ -372,7 +656,8 @@ static void fill_stats(struct snapshot *snap, const struct snapshot_input *in)
 struct snapshot *snapshot_take(const struct snapshot_input *in)
 {
 	struct snapshot *snap = calloc(1, sizeof(*snap));
-	struct builder b = { .in = in, .snap = snap };
+	struct builder b = { .in = in, .snap = snap, .frame = tracker_frame(in->tracker) };
+	const struct tracker_stats *stats = tracker_stats(in->tracker);
 	struct node_index *entry, *tmp;
 
 	if (!snap)
@@ -380,6 +665,11 @@ struct snapshot *snapshot_take(const struct snapshot_input *in)
 	snap->now_ns = in->now_ns;
 	snap->wall = in->wall;
 	fill_stats(snap, in);
+	/* Every row at once: growing by doubling would copy them over and over. */
+	b.conn_cap = tracker_conn_count(in->tracker);
+	if (b.conn_cap && !(snap->conns = malloc(b.conn_cap * sizeof(*snap->conns))))
+		b.failed = true;
+	slots_reserve(&b, stats->processes);
 	tracker_for_each_conn(in->tracker, copy_conn, &b);
 	tracker_for_each_listener(in->tracker, copy_listener, &b);
 	if (in->topology)
@@ -388,12 +678,11 @@ struct snapshot *snapshot_take(const struct snapshot_input *in)
 		HASH_DEL(b.index, entry);
 		free(entry);
 	}
-	if (b.failed || sort_nodes(snap)) {
+	free(b.slots);
+	if (b.failed || sort_nodes(snap) || sort_rows(snap)) {
 		snapshot__free(snap);
 		return NULL;
 	}
-	if (snap->nconns)
-		qsort(snap->conns, snap->nconns, sizeof(*snap->conns), row_cmp);
 	if (snap->nedges)
 		qsort(snap->edges, snap->nedges, sizeof(*snap->edges), edge_cmp);
 	return snap;
@@ -404,9 +693,54 @@ void snapshot__free(struct snapshot *snap)
 	if (!snap)
 		return;
 	free(snap->conns);
+	free(snap->procs);
 	free(snap->nodes);
 	free(snap->edges);
 	free(snap);
+}
+
+const char *snap_conn_comm(const struct snapshot *snap, const struct snap_conn *conn)
+{
+	return conn->proc && conn->proc <= snap->nprocs ? snap->procs[conn->proc - 1].comm : "";
+}
+
+const struct snap_container *snap_conn_container(const struct snapshot *snap,
+						 const struct snap_conn *conn)
+{
+	static const struct snap_container none;
+
+	return conn->proc && conn->proc <= snap->nprocs ? &snap->procs[conn->proc - 1].container :
+							  &none;
+}
+
+int snap_conn_local(const struct snap_conn *conn, char *buf, size_t size)
+{
+	return addr_format(buf, size, conn->family, conn->laddr, conn->lport);
+}
+
+int snap_conn_remote(const struct snap_conn *conn, char *buf, size_t size)
+{
+	return addr_format(buf, size, conn->family, conn->raddr, conn->rport);
+}
+
+int snapshot_addr_width(const struct snapshot *snap)
+{
+	int width = 0, len;
+	size_t i;
+
+	if (snap->addr_width || !snap->nconns)
+		return snap->addr_width;
+	for (i = 0; i < snap->nconns; i++) {
+		const struct snap_conn *c = &snap->conns[i];
+
+		len = addr_text_len(c->family, c->laddr, c->lport);
+		if (len > width)
+			width = len;
+		len = addr_text_len(c->family, c->raddr, c->rport);
+		if (len > width)
+			width = len;
+	}
+	return width;
 }
 
 static void group_label(const struct snap_node *node, enum rollup by, char *out, size_t size)

@@ -572,6 +572,11 @@ const struct tracker_stats *tracker_stats(const struct tracker *tracker)
 	return &tracker->stats;
 }
 
+size_t tracker_conn_count(const struct tracker *tracker)
+{
+	return HASH_COUNT(tracker->conns);
+}
+
 void tracker_for_each_conn(const struct tracker *tracker, conn_visit_fn visit, void *ctx)
 {
 	const struct conn_entry *entry;

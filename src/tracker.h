@@ -130,6 +130,9 @@ const struct tracker_stats *tracker_stats(const struct tracker *tracker);
 /* The number of the frame being built: 0 before the first tracker_end_frame(). */
 uint64_t tracker_frame(const struct tracker *tracker);
 
+/* Connections held now: open ones, and those closed that the next frame shows. */
+size_t tracker_conn_count(const struct tracker *tracker);
+
 typedef void (*conn_visit_fn)(const struct conn *conn, void *ctx);
 void tracker_for_each_conn(const struct tracker *tracker, conn_visit_fn visit, void *ctx);
 

@@ -98,7 +98,7 @@ static const struct snap_conn *conn_of(const struct view_rows *rows, const struc
 	static void name(const struct view_rows *rows, const struct view_row *row, char *buf, \
 			 size_t size)                                                         \
 	{                                                                                     \
-		table_cell(conn_of(rows, row), col, buf, size);                               \
+		table_cell(rows->snap, conn_of(rows, row), col, buf, size);                   \
 	}
 CONN_TEXT(conn_pid, COL_PID)
 CONN_TEXT(conn_comm, COL_COMM)
@@ -111,7 +111,8 @@ CONN_TEXT(conn_age, COL_AGE)
 static void conn_container(const struct view_rows *rows, const struct view_row *row, char *buf,
 			   size_t size)
 {
-	snprintf(buf, size, "%s", container_label(&conn_of(rows, row)->container));
+	snprintf(buf, size, "%s",
+		 container_label(snap_conn_container(rows->snap, conn_of(rows, row))));
 }
 
 static double conn_pid_number(const struct view_rows *rows, const struct view_row *row)
@@ -524,19 +525,13 @@ int rows_rate_column(enum table_kind table, enum group_by group)
 
 bool rows_conn_of(const struct snap_node *node, const struct snap_conn *conn)
 {
-	const char *addr = conn->remote, *colon = strrchr(conn->remote, ':');
-	size_t len;
+	char addr[ADDR_PORT_LEN];
 
 	if (node->kind == NODE_PROCESS)
 		return conn->pid && conn->pid == node->pid;
-	if (!colon)
+	if (addr_format_host(addr, sizeof(addr), conn->family, conn->raddr) < 0)
 		return false;
-	len = (size_t)(colon - addr);
-	if (addr[0] == '[' && len >= 2) { /* "[v6]:port" */
-		addr++;
-		len -= 2;
-	}
-	return strlen(node->name) == len && !strncmp(node->name, addr, len);
+	return !strcmp(node->name, addr);
 }
 
 /* Row lists per table. */
@@ -573,7 +568,7 @@ static int build_conns(struct view_rows *rows, const struct rows_query *q)
 	for (i = 0; i < snap->nconns; i++) {
 		const struct snap_conn *c = &snap->conns[i];
 
-		if (q->owner ? !rows_conn_of(q->owner, c) : !filter_conn(f, c))
+		if (q->owner ? !rows_conn_of(q->owner, c) : !filter_conn(f, snap, c))
 			continue;
 		if (!add_row(rows, &cap, ROW_CONN, i, c->cookie))
 			return -ENOMEM;
