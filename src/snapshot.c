@@ -215,6 +215,7 @@ static void copy_conn(const struct conn *conn, void *ctx)
 	const struct proc_detail *d = conn->proc ? conn->proc->detail : NULL;
 	const struct proc_slot *slot;
 	struct snap_node *node;
+	struct ct_traffic shown = tracker_conn_shown(b->in->tracker, conn);
 	struct snap_conn *row;
 	uint64_t end;
 
@@ -228,8 +229,8 @@ static void copy_conn(const struct conn *conn, void *ctx)
 		.cgroup_id = conn->cgroup_id,
 		.bytes_sent = conn->traffic.bytes_sent,
 		.bytes_received = conn->traffic.bytes_received,
-		.sent_delta = since(conn->traffic.bytes_sent, conn->shown.bytes_sent),
-		.received_delta = since(conn->traffic.bytes_received, conn->shown.bytes_received),
+		.sent_delta = since(conn->traffic.bytes_sent, shown.bytes_sent),
+		.received_delta = since(conn->traffic.bytes_received, shown.bytes_received),
 		.netns = conn->netns,
 		.retransmits = conn->traffic.retransmits,
 		.lport = conn->lport,
@@ -239,7 +240,7 @@ static void copy_conn(const struct conn *conn, void *ctx)
 		.dir = conn->dir,
 		.closed = conn->closed,
 		.seeded = conn->seeded,
-		.fresh = !conn->seeded && conn->first_frame == b->frame,
+		.fresh = !conn->seeded && conn->first_frame == (uint32_t)b->frame,
 	};
 	memcpy(row->laddr, conn->laddr, sizeof(row->laddr));
 	memcpy(row->raddr, conn->raddr, sizeof(row->raddr));

@@ -48,6 +48,7 @@ struct topology {
 	struct edge_entry *edges;
 	struct server_side *servers; /* only during an update */
 	struct joined *joined;
+	const struct tracker *tracker; /* during an update */
 	uint64_t frame;
 	struct topology_stats stats;
 	int error;
@@ -209,15 +210,17 @@ static uint64_t since(uint64_t now, uint64_t before)
  * socket adds what it has now, for this frame only; a closed one is shown closed in one frame
  * only, and its final counts are kept from then on.
  */
-static void add_traffic(struct edge_entry *entry, const struct conn *conn, bool bytes)
+static void add_traffic(const struct topology *topo, struct edge_entry *entry,
+			const struct conn *conn, bool bytes)
 {
 	struct edge *edge = &entry->edge;
+	struct ct_traffic shown = tracker_conn_shown(topo->tracker, conn);
 	/* The server's socket: what it received is what the client sent. */
 	bool swap = conn->dir == CONN_IN;
 	uint64_t sent = swap ? conn->traffic.bytes_received : conn->traffic.bytes_sent;
 	uint64_t received = swap ? conn->traffic.bytes_sent : conn->traffic.bytes_received;
-	uint64_t sent_before = swap ? conn->shown.bytes_received : conn->shown.bytes_sent;
-	uint64_t received_before = swap ? conn->shown.bytes_sent : conn->shown.bytes_received;
+	uint64_t sent_before = swap ? shown.bytes_received : shown.bytes_sent;
+	uint64_t received_before = swap ? shown.bytes_sent : shown.bytes_received;
 
 	if (conn->closed)
 		entry->done_retransmits += conn->traffic.retransmits;
@@ -253,16 +256,16 @@ static void count_on_edge(struct topology *topo, const struct edge_key *key,
 	edge = &entry->edge;
 	entry->touched = true;
 	if (server && server != counted) /* both sockets are local: the server's retransmits */
-		add_traffic(entry, server, false);
+		add_traffic(topo, entry, server, false);
 	if (!counted) /* the server side of a connection whose client side is gone */
 		goto names;
 	if (!counted->closed)
 		edge->active++;
-	if (counted->first_frame == topo->frame && !counted->seeded)
+	if (counted->first_frame == (uint32_t)topo->frame && !counted->seeded)
 		edge->opened++;
 	if (counted->closed)
 		edge->closed++;
-	add_traffic(entry, counted, true);
+	add_traffic(topo, entry, counted, true);
 names:
 	if (client) {
 		edge->client_proc = client->proc;
@@ -360,6 +363,7 @@ int topology_update(struct topology *topo, const struct tracker *tracker)
 {
 	struct edge_entry *entry, *tmp;
 
+	topo->tracker = tracker;
 	topo->frame = tracker_frame(tracker);
 	topo->stats.joined = 0;
 	topo->error = 0;
