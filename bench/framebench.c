@@ -17,7 +17,8 @@
  * Per frame, timed with CLOCK_MONOTONIC, FRAMES (default 15) frames for each view after one
  * warm-up frame:
  *   ingest    applying the frame's records and byte counts (the tracker's input, not a frame cost)
- *   snapshot  topology_update() + snapshot_take() (+ freeing the previous one)
+ *   snapshot  topology_update() + snapshot_take() (into the previous one's memory), split into
+ *             fold (topology_update()) and take (the rest)
  *   render    view_sync() + view_render() into a ROWS x COLS grid (default 50 x 200)
  *   end       tracker_end_frame()
  *   frame     snapshot + render + end: what the screen pays per refresh
@@ -50,10 +51,21 @@
 #define MAX_FRAMES  1000
 #define FIRST_CPORT 10000 /* local clients' ports: FIRST_CPORT + pair number (mod 50000) */
 
-enum measure { M_INGEST, M_SNAPSHOT, M_RENDER, M_END, M_FRAME, M_TEXT, M_JSON, M_COUNT };
+enum measure {
+	M_INGEST,
+	M_SNAPSHOT,
+	M_RENDER,
+	M_END,
+	M_FRAME,
+	M_TEXT,
+	M_JSON,
+	M_FOLD,
+	M_TAKE,
+	M_COUNT
+};
 
-static const char *const measure_names[M_COUNT] = { "ingest", "snapshot", "render", "end",
-						    "frame",  "text",	  "json" };
+static const char *const measure_names[M_COUNT] = { "ingest", "snapshot", "render", "end", "frame",
+						    "text",   "json",	  "fold",   "take" };
 
 struct bench {
 	struct tracker *tracker;
@@ -236,16 +248,18 @@ static void ingest(struct bench *b)
 static int frame(struct bench *b, uint64_t t[M_COUNT])
 {
 	struct snapshot *prev = b->snap;
-	uint64_t t0 = mono_ns(), t1, t2, t3, t4, t5;
+	uint64_t t0 = mono_ns(), t1, t1b, t2, t3, t4, t5;
 
 	ingest(b);
 	t1 = mono_ns();
 	if (topology_update(b->topo, b->tracker))
 		return -ENOMEM;
+	t1b = mono_ns();
 	b->snap = snapshot_take(&(struct snapshot_input){
 		.tracker = b->tracker,
 		.topology = b->topo,
 		.prev = prev,
+		.reuse = prev, /* as conntop's frames do, unless paused */
 		.host = "benchhost",
 		.kernel = "6.1.0-bench",
 		.source_name = "eBPF, ring buffer",
@@ -255,7 +269,6 @@ static int frame(struct bench *b, uint64_t t[M_COUNT])
 	});
 	if (!b->snap)
 		return -ENOMEM;
-	snapshot__free(prev);
 	t2 = mono_ns();
 	view_sync(&b->view, b->snap, b->grid->rows);
 	view_render(b->snap, &b->view, b->grid);
@@ -269,6 +282,8 @@ static int frame(struct bench *b, uint64_t t[M_COUNT])
 		return -EIO;
 	t[M_INGEST] = t1 - t0;
 	t[M_SNAPSHOT] = t2 - t1;
+	t[M_FOLD] = t1b - t1;
+	t[M_TAKE] = t2 - t1b;
 	t[M_RENDER] = t3 - t2;
 	t[M_END] = t4 - t3;
 	t[M_FRAME] = t4 - t1;

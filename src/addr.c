@@ -140,13 +140,7 @@ int addr_format_host(char *buf, size_t size, int family, const uint8_t *addr)
 
 static int decimal_len(unsigned int value)
 {
-	int n = 1;
-
-	while (value >= 10) {
-		value /= 10;
-		n++;
-	}
-	return n;
+	return value < 10 ? 1 : value < 100 ? 2 : value < 1000 ? 3 : value < 10000 ? 4 : 5;
 }
 
 int addr_text_len(int family, const uint8_t *addr, uint16_t port)
@@ -160,6 +154,50 @@ int addr_text_len(int family, const uint8_t *addr, uint16_t port)
 	}
 	return decimal_len(addr[0]) + decimal_len(addr[1]) + decimal_len(addr[2]) +
 	       decimal_len(addr[3]) + 3 + 1 + decimal_len(port);
+}
+
+/*
+ * A number's decimal text followed by a separator, as a number in base 11 over @width digit
+ * places that compares as the text does: each digit d is d + @shift, a place past the end is
+ * @pad (0 for a separator below '0', as '.' and the end; 10 for one above '9', as ':').
+ */
+static uint64_t decimal_order(unsigned int value, int width, unsigned int shift, unsigned int pad)
+{
+	unsigned int digits[5];
+	int n = 0, i;
+	uint64_t code = 0;
+
+	do {
+		digits[n++] = value % 10;
+		value /= 10;
+	} while (value && n < width);
+	for (i = 0; i < width; i++)
+		code = code * 11 + (i < n ? digits[n - 1 - i] + shift : pad);
+	return code;
+}
+
+uint64_t addr_text_order(int family, const uint8_t *addr, uint16_t port, bool *exact)
+{
+	char text[ADDR_PORT_LEN] = { 0 };
+	uint64_t key = 0;
+	int i;
+
+	*exact = true;
+	if (family == AF_INET) {
+		/* "a.b.c.d:port": each part and its separator compares as its text (see above). */
+		for (i = 0; i < 3; i++)
+			key = key << 11 | decimal_order(addr[i], 3, 1, 0); /* "d." */
+		key = key << 11 | decimal_order(addr[3], 3, 0, 10); /* "d:" */
+		return key << 18 | decimal_order(port, 5, 1, 0); /* "p" and its end */
+	}
+	if (family != AF_INET6)
+		return 2ull << 62; /* "?": after any digit, before '[' */
+	/* "[...]": after "?"; its first 7 characters after the bracket, then the whole text. */
+	addr_format(text, sizeof(text), family, addr, port);
+	for (i = 1; i < 8; i++)
+		key = key << 8 | (unsigned char)text[i]; /* IPv6 text is longer: no NUL yet */
+	*exact = false;
+	return 3ull << 62 | key;
 }
 
 const char *tcp_state_name(unsigned int state)

@@ -197,6 +197,16 @@ static int publish(struct app *app, const struct recorded_frame *frame)
 		log_error("failed to fold the connections into edges: out of memory");
 		return -ENOMEM;
 	}
+	/*
+	 * The newest frame is replaced now, unless the screen is paused on it: the new one takes its
+	 * memory (no arrays allocated and faulted in afresh, and never two frames' worth at once).
+	 */
+	if (app->latest && !(app->view.paused && app->latest == app->shown)) {
+		in.reuse = app->latest;
+		if (app->shown == app->latest)
+			app->shown = NULL;
+		app->latest = NULL;
+	}
 	snap = snapshot_take(&in);
 	if (!snap) {
 		log_error("failed to take a snapshot: out of memory");

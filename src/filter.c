@@ -161,6 +161,10 @@ static struct snapshot *filtered_alloc(const struct snapshot *snap)
 		return NULL;
 	*out = *snap;
 	out->nconns = out->nnodes = out->nedges = out->nprocs = 0;
+	out->conns_cap = snap->nconns + 1;
+	out->procs_cap = snap->nprocs + 1;
+	out->nodes_cap = snap->nnodes + 1;
+	out->edges_cap = snap->nedges + 1;
 	out->addr_width = 0; /* of what is kept: found again when asked */
 	out->conns = malloc((snap->nconns + 1) * sizeof(*out->conns));
 	out->procs = malloc((snap->nprocs + 1) * sizeof(*out->procs));

@@ -358,32 +358,25 @@ static int cmp_u64(uint64_t a, uint64_t b)
  * and the cookie breaks ties. Comparing formatted rows was the frame's costliest part (and
  * formatting each in full a third of it): instead rows go into buckets of (closed, pid,
  * direction) by counting, and only within a bucket are they compared, by keys made once per
- * row: the text of the local address packed big-endian into words, then the cookie.
+ * row: a number that sorts as the local address's text (addr_text_order()), then the cookie.
  */
 struct sort_key {
-	uint64_t text[3]; /* the first 24 bytes of the local address, NUL-padded, big-endian */
+	uint64_t text; /* addr_text_order() of the local address */
 	uint64_t cookie;
 	uint32_t row;
-	uint32_t len; /* of the text: at 24 bytes or more the words do not hold all of it */
+	uint32_t exact; /* text says it all (IPv4); else equal texts are compared whole */
 };
-
-#define KEY_TEXT_LEN (sizeof(((struct sort_key *)0)->text))
 
 static void make_key(struct sort_key *key, const struct snap_conn *row, uint32_t index, int *width)
 {
-	unsigned char text[ADDR_PORT_LEN] = { 0 };
-	int len = snap_conn_local(row, (char *)text, sizeof(text)), i, j;
+	bool exact;
+	int len;
 
-	for (i = 0; i < 3; i++) {
-		uint64_t w = 0;
-
-		for (j = 0; j < 8; j++)
-			w = w << 8 | text[8 * i + j];
-		key->text[i] = w;
-	}
+	key->text = addr_text_order(row->family, row->laddr, row->lport, &exact);
 	key->cookie = row->cookie;
 	key->row = index;
-	key->len = len > 0 ? (uint32_t)len : 0;
+	key->exact = exact;
+	len = addr_text_len(row->family, row->laddr, row->lport);
 	if (len > *width)
 		*width = len;
 	len = addr_text_len(row->family, row->raddr, row->rport);
@@ -393,12 +386,9 @@ static void make_key(struct sort_key *key, const struct snap_conn *row, uint32_t
 
 static int key_cmp(const struct sort_key *a, const struct sort_key *b, const struct snap_conn *rows)
 {
-	int i;
-
-	for (i = 0; i < 3; i++)
-		if (a->text[i] != b->text[i])
-			return a->text[i] < b->text[i] ? -1 : 1;
-	if (a->len >= KEY_TEXT_LEN && b->len >= KEY_TEXT_LEN) { /* long IPv6: the whole text */
+	if (a->text != b->text)
+		return a->text < b->text ? -1 : 1;
+	if (!a->exact && !b->exact) { /* IPv6: the whole text */
 		char x[ADDR_PORT_LEN], y[ADDR_PORT_LEN];
 		int c;
 
@@ -566,14 +556,15 @@ static int sort_rows(struct snapshot *snap)
 	return err;
 }
 
-/* Processes by pid, then addresses by name. */
+/* Processes by pid (a reused pid: by name, then start), then addresses by name. */
 static int node_cmp(const struct snap_node *a, const struct snap_node *b)
 {
 	int c;
 
-	if ((c = (int)a->kind - (int)b->kind) || (c = cmp_u64(a->pid, b->pid)))
+	if ((c = (int)a->kind - (int)b->kind) || (c = cmp_u64(a->pid, b->pid)) ||
+	    (c = strcmp(a->name, b->name)))
 		return c;
-	return strcmp(a->name, b->name);
+	return cmp_u64(a->start_ticks, b->start_ticks);
 }
 
 static int order_cmp(const void *pa, const void *pb, void *nodes)
@@ -594,35 +585,48 @@ static int edge_cmp(const void *pa, const void *pb)
 	return cmp_u64(a->client, b->client);
 }
 
-/* Sorts the nodes and renumbers the edges' ends to match. */
+/*
+ * Sorts the nodes and renumbers the edges' ends to match. A node is 5 KB (its command line):
+ * they are moved in place, each once, along the cycles of the order.
+ */
 static int sort_nodes(struct snapshot *snap)
 {
 	size_t *order = malloc((snap->nnodes + 1) * sizeof(*order));
 	size_t *where = malloc((snap->nnodes + 1) * sizeof(*where));
-	struct snap_node *sorted = malloc((snap->nnodes + 1) * sizeof(*sorted));
-	size_t i;
+	struct snap_node *tmp = malloc(sizeof(*tmp));
+	size_t i, j, k;
 
-	if (!order || !where || !sorted) {
+	if (!order || !where || !tmp) {
 		free(order);
 		free(where);
-		free(sorted);
+		free(tmp);
 		return -ENOMEM;
 	}
 	for (i = 0; i < snap->nnodes; i++)
 		order[i] = i;
 	qsort_r(order, snap->nnodes, sizeof(*order), order_cmp, snap->nodes);
-	for (i = 0; i < snap->nnodes; i++) {
-		sorted[i] = snap->nodes[order[i]];
+	for (i = 0; i < snap->nnodes; i++)
 		where[order[i]] = i;
-	}
 	for (i = 0; i < snap->nedges; i++) {
 		snap->edges[i].client = where[snap->edges[i].client];
 		snap->edges[i].server = where[snap->edges[i].server];
 	}
-	free(snap->nodes);
-	snap->nodes = sorted;
+	for (i = 0; i < snap->nnodes; i++) { /* node order[i] goes to i */
+		if (order[i] == i)
+			continue;
+		*tmp = snap->nodes[i];
+		for (j = i;; j = k) {
+			k = order[j];
+			order[j] = j;
+			if (k == i)
+				break;
+			snap->nodes[j] = snap->nodes[k];
+		}
+		snap->nodes[j] = *tmp;
+	}
 	free(order);
 	free(where);
+	free(tmp);
 	return 0;
 }
 
@@ -633,7 +637,8 @@ static void copy_label(char *dst, size_t size, const char *src)
 		sanitize(dst, size, src, strlen(src));
 }
 
-static void fill_stats(struct snapshot *snap, const struct snapshot_input *in)
+static void fill_stats(struct snapshot *snap, const struct snapshot_input *in, uint64_t prev_ns,
+		       uint64_t prev_events)
 {
 	snap->stats.tracker = *tracker_stats(in->tracker);
 	if (in->source)
@@ -643,9 +648,9 @@ static void fill_stats(struct snapshot *snap, const struct snapshot_input *in)
 	if (in->seed)
 		snap->stats.seed = *in->seed;
 	snap->stats.lost = snap->stats.source.lost + snap->stats.source.recursion_misses;
-	if (in->prev && in->now_ns > in->prev->now_ns) {
-		snap->interval_ns = in->now_ns - in->prev->now_ns;
-		snap->frame_events = snap->stats.tracker.events - in->prev->stats.tracker.events;
+	if (in->prev && in->now_ns > prev_ns) {
+		snap->interval_ns = in->now_ns - prev_ns;
+		snap->frame_events = snap->stats.tracker.events - prev_events;
 	}
 	copy_label(snap->host, sizeof(snap->host), in->host);
 	copy_label(snap->kernel, sizeof(snap->kernel), in->kernel);
@@ -654,22 +659,54 @@ static void fill_stats(struct snapshot *snap, const struct snapshot_input *in)
 	copy_label(snap->source_kind, sizeof(snap->source_kind), in->source_kind);
 }
 
+/* @old's memory, emptied, for a new snapshot; or a new one. */
+static struct snapshot *recycle(struct snapshot *old)
+{
+	struct snapshot *snap = old ? old : calloc(1, sizeof(*snap));
+	struct snapshot keep;
+
+	if (!old)
+		return snap;
+	keep = *old;
+	memset(snap, 0, sizeof(*snap));
+	snap->conns = keep.conns;
+	snap->procs = keep.procs;
+	snap->nodes = keep.nodes;
+	snap->edges = keep.edges;
+	snap->conns_cap = keep.conns_cap;
+	snap->procs_cap = keep.procs_cap;
+	snap->nodes_cap = keep.nodes_cap;
+	snap->edges_cap = keep.edges_cap;
+	return snap;
+}
+
 struct snapshot *snapshot_take(const struct snapshot_input *in)
 {
-	struct snapshot *snap = calloc(1, sizeof(*snap));
+	uint64_t prev_ns = in->prev ? in->prev->now_ns : 0;
+	uint64_t prev_events = in->prev ? in->prev->stats.tracker.events : 0;
+	struct snapshot *snap = recycle(in->reuse); /* after reading @prev: it may be the same */
 	struct builder b = { .in = in, .snap = snap, .frame = tracker_frame(in->tracker) };
 	const struct tracker_stats *stats = tracker_stats(in->tracker);
+	size_t nconns = tracker_conn_count(in->tracker);
 	struct node_index *entry, *tmp;
 
 	if (!snap)
 		return NULL;
+	b.conn_cap = snap->conns_cap;
+	b.node_cap = snap->nodes_cap;
+	b.edge_cap = snap->edges_cap;
+	b.proc_cap = snap->procs_cap;
 	snap->now_ns = in->now_ns;
 	snap->wall = in->wall;
-	fill_stats(snap, in);
+	fill_stats(snap, in, prev_ns, prev_events);
 	/* Every row at once: growing by doubling would copy them over and over. */
-	b.conn_cap = tracker_conn_count(in->tracker);
-	if (b.conn_cap && !(snap->conns = malloc(b.conn_cap * sizeof(*snap->conns))))
-		b.failed = true;
+	if (nconns > b.conn_cap) {
+		free(snap->conns);
+		snap->conns = malloc(nconns * sizeof(*snap->conns));
+		b.conn_cap = snap->conns ? nconns : 0;
+		if (!snap->conns)
+			b.failed = true;
+	}
 	slots_reserve(&b, stats->processes);
 	tracker_for_each_conn(in->tracker, copy_conn, &b);
 	tracker_for_each_listener(in->tracker, copy_listener, &b);
@@ -680,6 +717,10 @@ struct snapshot *snapshot_take(const struct snapshot_input *in)
 		free(entry);
 	}
 	free(b.slots);
+	snap->conns_cap = b.conn_cap;
+	snap->nodes_cap = b.node_cap;
+	snap->edges_cap = b.edge_cap;
+	snap->procs_cap = b.proc_cap;
 	if (b.failed || sort_nodes(snap) || sort_rows(snap)) {
 		snapshot__free(snap);
 		return NULL;

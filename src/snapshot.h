@@ -146,6 +146,7 @@ struct snapshot {
 	struct snap_conn *conns; /* open first, then by pid, direction, local address (as text) */
 	struct snap_proc *procs; /* what the rows of each process share */
 	int addr_width; /* the longest address of conns as text; 0: not known yet */
+	size_t conns_cap, procs_cap, nodes_cap, edges_cap; /* allocated: for snapshot_input.reuse */
 	struct snap_node *nodes; /* processes by pid, then addresses */
 	struct snap_edge *edges; /* by server, port, client */
 };
@@ -157,6 +158,12 @@ struct snapshot_input {
 	const struct source_stats *source; /* may be NULL */
 	const struct seed_stats *seed; /* may be NULL */
 	const struct snapshot *prev; /* the frame before, for rates; NULL for the first */
+	/*
+	 * A snapshot no longer needed, or NULL: the new one takes over its memory, so that a frame
+	 * neither allocates its arrays afresh nor faults their pages in. It may be @prev. It is
+	 * gone after the call, whatever the result (freed when the new one fails).
+	 */
+	struct snapshot *reuse;
 	const char *host, *kernel, *source_name; /* for the header; may be NULL */
 	bool replay; /* the frames come from a recording */
 	const char *source_kind; /* "ebpf" or "proc"; may be NULL */

@@ -92,6 +92,49 @@ static void formats_as_inet_ntop_does(void **state)
 	assert_string_equal(got, "192.168");
 }
 
+static int sign(long long x)
+{
+	return (x > 0) - (x < 0);
+}
+
+/* The sort key of an address sorts as its text: every octet and port, v4 before "?" before v6. */
+static void text_order_sorts_as_the_text(void **state)
+{
+	static const int families[] = { AF_INET, AF_INET, AF_INET, AF_INET6, 1 };
+	unsigned char a[16] = { 0 }, b[16] = { 0 };
+	char x[ADDR_PORT_LEN], y[ADDR_PORT_LEN];
+	unsigned int seed = 3;
+	int i, j;
+
+	(void)state;
+	for (i = 0; i < 200000; i++) {
+		int fa = families[i % 5], fb = families[i / 5 % 5];
+		uint16_t pa, pb;
+		uint64_t ka, kb;
+		bool ea, eb;
+
+		for (j = 0; j < 16; j++) {
+			seed = seed * 1103515245 + 12345;
+			/* small numbers often: "5" against "50" and "500" is where texts differ */
+			a[j] = (unsigned char)(seed >> 16 & 1 ? seed >> 8 : seed >> 8 & 7);
+			b[j] = (unsigned char)(seed >> 17 & 1 ? seed >> 20 : (seed >> 20 & 1) * 5);
+		}
+		if (i & 1)
+			memcpy(b, a, 3); /* the same first octets, often */
+		seed = seed * 1103515245 + 12345;
+		pa = (uint16_t)(seed >> 4 & 1 ? seed >> 8 : seed >> 8 & 0x3f);
+		pb = (uint16_t)(i & 2 ? pa * 10 : seed >> 12);
+		addr_format(x, sizeof(x), fa, a, pa);
+		addr_format(y, sizeof(y), fb, b, pb);
+		ka = addr_text_order(fa, a, pa, &ea);
+		kb = addr_text_order(fb, b, pb, &eb);
+		if (ka != kb)
+			assert_int_equal(sign(ka < kb ? -1 : 1), sign(strcmp(x, y)));
+		else if (ea && eb)
+			assert_string_equal(x, y);
+	}
+}
+
 static void refuses_unknown_family(void **state)
 {
 	unsigned char a[16] = { 0 };
@@ -167,6 +210,7 @@ int main(void)
 		cmocka_unit_test(formats_ipv4),
 		cmocka_unit_test(formats_ipv6_in_brackets),
 		cmocka_unit_test(formats_as_inet_ntop_does),
+		cmocka_unit_test(text_order_sorts_as_the_text),
 		cmocka_unit_test(refuses_unknown_family),
 		cmocka_unit_test(names_tcp_states),
 		cmocka_unit_test(sanitize_escapes_control_bytes),
