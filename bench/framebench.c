@@ -19,7 +19,8 @@
  *   ingest    applying the frame's records and byte counts (the tracker's input, not a frame cost)
  *   snapshot  topology_update() + snapshot_take() (into the previous one's memory), split into
  *             fold (topology_update()) and take (the rest)
- *   render    view_sync() + view_render() into a ROWS x COLS grid (default 50 x 200)
+ *   render    view_show() into a ROWS x COLS grid (default 50 x 200): view_sync() and
+ *             view_render() with the rows listed and sorted once, as conntop's redraw does
  *   end       tracker_end_frame()
  *   frame     snapshot + render + end: what the screen pays per refresh
  *   text/json export_text()/export_json() of the whole snapshot to /dev/null (batch mode, -o);
@@ -270,8 +271,7 @@ static int frame(struct bench *b, uint64_t t[M_COUNT])
 	if (!b->snap)
 		return -ENOMEM;
 	t2 = mono_ns();
-	view_sync(&b->view, b->snap, b->grid->rows);
-	view_render(b->snap, &b->view, b->grid);
+	view_show(&b->view, b->snap, b->grid); /* what conntop's redraw does */
 	t3 = mono_ns();
 	tracker_end_frame(b->tracker);
 	t4 = mono_ns();

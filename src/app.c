@@ -87,8 +87,7 @@ static int redraw(struct app *app)
 		if (!app->grid)
 			return 0; /* a 0x0 terminal: nothing to draw until it grows */
 	}
-	view_sync(&app->view, app->shown, rows); /* the selection within the new size */
-	view_render(app->shown, &app->view, app->grid);
+	view_show(&app->view, app->shown, app->grid); /* the selection within the new size, too */
 	ui_paint(app->ui, app->grid);
 	return 0;
 }

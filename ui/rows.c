@@ -562,16 +562,21 @@ static int build_conns(struct view_rows *rows, const struct rows_query *q)
 	const struct snapshot *snap = rows->snap;
 	struct snapshot_filter all;
 	const struct snapshot_filter *f = filter_or_all(q, &all);
-	size_t cap = 0, i;
+	bool all_of_them = !q->owner && !filter_active(f);
+	size_t cap = snap->nconns, i;
 
 	rows->addr_width = table_addr_width(snap, 0);
+	rows->rows = malloc((cap + 1) * sizeof(*rows->rows)); /* at most one row each */
+	if (!rows->rows)
+		return -ENOMEM;
 	for (i = 0; i < snap->nconns; i++) {
 		const struct snap_conn *c = &snap->conns[i];
 
-		if (q->owner ? !rows_conn_of(q->owner, c) : !filter_conn(f, snap, c))
+		if (!all_of_them &&
+		    (q->owner ? !rows_conn_of(q->owner, c) : !filter_conn(f, snap, c)))
 			continue;
-		if (!add_row(rows, &cap, ROW_CONN, i, c->cookie))
-			return -ENOMEM;
+		rows->rows[rows->nrows++] =
+			(struct view_row){ .kind = ROW_CONN, .index = i, .key = c->cookie };
 	}
 	return 0;
 }
@@ -729,51 +734,116 @@ static int build_tree(struct view_rows *rows, const struct rows_query *q)
 	return 0;
 }
 
-/* Sorting: keys computed once per row, ties kept in the order rows were built. */
+/*
+ * Sorting: keys computed once per row, ties kept in the order rows were built. The connections
+ * view sorts every connection each frame (50,000 and more): numbers go through a stable radix
+ * sort of their bits, texts through qsort.
+ */
 
-struct sort_item {
-	struct view_row row;
-	double number;
-	size_t pos;
-	char text[SORT_TEXT_LEN];
+struct number_item {
+	uint64_t key; /* the number's bits, made to sort as unsigned (and inverted to descend) */
+	uint32_t pos;
 };
+
+struct text_item {
+	char text[SORT_TEXT_LEN];
+	uint64_t pos; /* 8 bytes: the rows that follow the items stay aligned */
+};
+
+static uint64_t number_key(double number, bool descending)
+{
+	uint64_t bits;
+
+	number += 0.0; /* -0 is 0 */
+	memcpy(&bits, &number, sizeof(bits));
+	bits = bits >> 63 ? ~bits : bits | 1ull << 63; /* IEEE 754 order as unsigned */
+	return descending ? ~bits : bits;
+}
+
+/* Least significant byte first, each pass stable: equal keys keep their order (pos). */
+static void radix_sort(struct number_item *items, struct number_item *tmp, size_t n)
+{
+	size_t count[256], i;
+	int shift;
+
+	for (shift = 0; shift < 64; shift += 8) {
+		size_t at = 0;
+
+		memset(count, 0, sizeof(count));
+		for (i = 0; i < n; i++)
+			count[items[i].key >> shift & 0xff]++;
+		if (count[items[0].key >> shift & 0xff] == n)
+			continue; /* every key has this byte: nothing to move */
+		for (i = 0; i < 256; i++) {
+			size_t c = count[i];
+
+			count[i] = at;
+			at += c;
+		}
+		for (i = 0; i < n; i++)
+			tmp[count[items[i].key >> shift & 0xff]++] = items[i];
+		memcpy(items, tmp, n * sizeof(*items));
+	}
+}
 
 struct sort_order {
-	bool numeric, descending;
+	bool descending;
 };
 
-static int item_cmp(const void *pa, const void *pb, void *arg)
+static int text_cmp(const void *pa, const void *pb, void *arg)
 {
-	const struct sort_item *a = pa, *b = pb;
+	const struct text_item *a = pa, *b = pb;
 	const struct sort_order *o = arg;
-	int c;
+	int c = strcmp(a->text, b->text);
 
-	if (o->numeric)
-		c = (a->number > b->number) - (a->number < b->number);
-	else
-		c = strcmp(a->text, b->text);
 	if (o->descending)
 		c = -c;
 	return c ? c : (a->pos > b->pos) - (a->pos < b->pos);
 }
 
+/* @scratch: room for 2 * @n number items, or @n text items, and @n rows. */
 static void sort_rows(struct view_rows *rows, struct view_row *first, size_t n,
-		      const struct view_column *col, bool descending, struct sort_item *items)
+		      const struct view_column *col, bool descending, void *scratch)
 {
-	struct sort_order order = { .numeric = col->number != NULL, .descending = descending };
+	struct view_row *copy;
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		items[i].row = first[i];
-		items[i].pos = i;
-		if (col->number)
-			items[i].number = col->number(rows, &first[i]);
-		else
+	if (n < 2)
+		return;
+	if (col->number) {
+		struct number_item *items = scratch;
+
+		for (i = 0; i < n; i++)
+			items[i] = (struct number_item){
+				number_key(col->number(rows, &first[i]), descending), (uint32_t)i
+			};
+		radix_sort(items, items + n, n);
+		copy = (struct view_row *)(items + 2 * n);
+		memcpy(copy, first, n * sizeof(*first));
+		for (i = 0; i < n; i++)
+			first[i] = copy[items[i].pos];
+	} else {
+		struct text_item *items = scratch;
+		struct sort_order order = { .descending = descending };
+
+		for (i = 0; i < n; i++) {
 			col->text(rows, &first[i], items[i].text, sizeof(items[i].text));
+			items[i].pos = i;
+		}
+		qsort_r(items, n, sizeof(*items), text_cmp, &order);
+		copy = (struct view_row *)(items + n);
+		memcpy(copy, first, n * sizeof(*first));
+		for (i = 0; i < n; i++)
+			first[i] = copy[items[i].pos];
 	}
-	qsort_r(items, n, sizeof(*items), item_cmp, &order);
-	for (i = 0; i < n; i++)
-		first[i] = items[i].row;
+}
+
+/* Scratch for sort_rows() of up to @n rows. */
+static void *sort_scratch(size_t n)
+{
+	size_t numbers = 2 * sizeof(struct number_item), texts = sizeof(struct text_item);
+
+	return malloc((n + 1) * ((numbers > texts ? numbers : texts) + sizeof(struct view_row)));
 }
 
 /*
@@ -781,7 +851,7 @@ static void sort_rows(struct view_rows *rows, struct view_row *first, size_t n,
  * row's index numbers the servers in the order they were built, which is the order of @rows.
  */
 static int sort_tree(struct view_rows *rows, const struct view_column *col, bool descending,
-		     struct sort_item *items)
+		     void *scratch)
 {
 	struct view_row *servers = malloc((rows->nservers + 1) * sizeof(*servers));
 	struct view_row *out = malloc((rows->nrows + 1) * sizeof(*out));
@@ -806,11 +876,11 @@ static int sort_tree(struct view_rows *rows, const struct view_column *col, bool
 				   rows->rows[first[s] + count[s]].kind == ROW_BRANCH;
 		     count[s]++)
 			;
-		sort_rows(rows, &rows->rows[first[s]], count[s], col, descending, items);
+		sort_rows(rows, &rows->rows[first[s]], count[s], col, descending, scratch);
 		if (count[s])
 			rows->rows[first[s] + count[s] - 1].last = true;
 	}
-	sort_rows(rows, servers, rows->nservers, col, descending, items);
+	sort_rows(rows, servers, rows->nservers, col, descending, scratch);
 	for (i = 0; i < rows->nservers; i++) {
 		s = servers[i].index;
 		out[n++] = servers[i];
@@ -831,16 +901,16 @@ static int sort_all(struct view_rows *rows, const struct rows_query *q)
 	int ncols;
 	const struct view_column *cols = rows_columns(q->table, q->group, &ncols);
 	const struct view_column *col = &cols[q->sort_column < ncols ? q->sort_column : 0];
-	struct sort_item *items = malloc((rows->nrows + 1) * sizeof(*items));
+	void *scratch = sort_scratch(rows->nrows);
 	int err = 0;
 
-	if (!items)
+	if (!scratch)
 		return -ENOMEM;
 	if (q->table == TABLE_TREE)
-		err = sort_tree(rows, col, q->descending, items);
+		err = sort_tree(rows, col, q->descending, scratch);
 	else
-		sort_rows(rows, rows->rows, rows->nrows, col, q->descending, items);
-	free(items);
+		sort_rows(rows, rows->rows, rows->nrows, col, q->descending, scratch);
+	free(scratch);
 	return err;
 }
 
