@@ -26,7 +26,10 @@
  *   text/json export_text()/export_json() of the whole snapshot to /dev/null (batch mode, -o);
  *             -X leaves them out (0), for profiling the frame alone
  * Prints a line per view and measure: "VIEW MEASURE median MS min MS max MS" (milliseconds),
- * after a line "world conns N nodes N edges N procs N" read from the last snapshot.
+ * after a line "world conns N nodes N edges N procs N" read from the last snapshot; then a line
+ * "memory base_kb N rss_kb N peak_kb N": VmRSS before the world was built and after the last
+ * frame, and VmHWM (run at two sizes, the difference over the difference in connections is what
+ * a tracked connection costs).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -292,6 +295,21 @@ static int frame(struct bench *b, uint64_t t[M_COUNT])
 	return 0;
 }
 
+/* A field of /proc/self/status in kB ("VmRSS:"), or 0. */
+static long status_kb(const char *field)
+{
+	char line[256];
+	long kb = 0;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, strlen(field)))
+			kb = strtol(line + strlen(field), NULL, 10);
+	if (f)
+		fclose(f);
+	return kb;
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -324,6 +342,7 @@ int main(int argc, char **argv)
 	static uint64_t t[3][M_COUNT][MAX_FRAMES];
 	struct bench b = { 0 };
 	int conns = 50000, frames = 15, rows = 50, cols = 200, opt;
+	long rss_base;
 
 	b.procs = 1000;
 	b.exports = true;
@@ -363,6 +382,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	view_init(&b.view, NULL, 1.0);
+	rss_base = status_kb("VmRSS:");
 	build(&b, conns);
 	if (frame(&b, (uint64_t[M_COUNT]){ 0 }))
 		goto fail;
@@ -392,6 +412,9 @@ int main(int argc, char **argv)
 			       (double)t[v][m][frames / 2] / 1e6, (double)t[v][m][0] / 1e6,
 			       (double)t[v][m][frames - 1] / 1e6);
 		}
+	/* What the world costs: the tracker, the edges, one snapshot and the view, as in conntop. */
+	printf("memory base_kb %ld rss_kb %ld peak_kb %ld\n", rss_base, status_kb("VmRSS:"),
+	       status_kb("VmHWM:"));
 	snapshot__free(b.snap);
 	grid__free(b.grid);
 	topology__free(b.topo);

@@ -163,17 +163,32 @@ int addr_text_len(int family, const uint8_t *addr, uint16_t port)
  */
 static uint64_t decimal_order(unsigned int value, int width, unsigned int shift, unsigned int pad)
 {
-	unsigned int digits[5];
-	int n = 0, i;
+	int n = decimal_len(value), i;
+	unsigned int scale = 1;
 	uint64_t code = 0;
 
-	do {
-		digits[n++] = value % 10;
-		value /= 10;
-	} while (value && n < width);
-	for (i = 0; i < width; i++)
-		code = code * 11 + (i < n ? digits[n - 1 - i] + shift : pad);
+	for (i = 1; i < n; i++)
+		scale *= 10;
+	for (i = 0; i < width; i++, scale /= 10)
+		code = code * 11 + (i < n ? value / scale % 10 + shift : pad);
 	return code;
+}
+
+/* decimal_order() of every octet, followed by '.' and by ':', worked out once. */
+static uint16_t octet_dot[256], octet_colon[256];
+
+static void octet_orders(void)
+{
+	static bool done;
+	unsigned int i;
+
+	if (done)
+		return;
+	for (i = 0; i < 256; i++) {
+		octet_dot[i] = (uint16_t)decimal_order(i, 3, 1, 0);
+		octet_colon[i] = (uint16_t)decimal_order(i, 3, 0, 10);
+	}
+	done = true;
 }
 
 uint64_t addr_text_order(int family, const uint8_t *addr, uint16_t port, bool *exact)
@@ -185,9 +200,9 @@ uint64_t addr_text_order(int family, const uint8_t *addr, uint16_t port, bool *e
 	*exact = true;
 	if (family == AF_INET) {
 		/* "a.b.c.d:port": each part and its separator compares as its text (see above). */
-		for (i = 0; i < 3; i++)
-			key = key << 11 | decimal_order(addr[i], 3, 1, 0); /* "d." */
-		key = key << 11 | decimal_order(addr[3], 3, 0, 10); /* "d:" */
+		octet_orders();
+		key = (uint64_t)octet_dot[addr[0]] << 33 | (uint64_t)octet_dot[addr[1]] << 22 |
+		      (uint64_t)octet_dot[addr[2]] << 11 | octet_colon[addr[3]];
 		return key << 18 | decimal_order(port, 5, 1, 0); /* "p" and its end */
 	}
 	if (family != AF_INET6)

@@ -10,6 +10,7 @@
 
 #include "array.h"
 #include "sanitize.h"
+#include "scratch.h"
 
 struct node_index {
 	struct node_ref key;
@@ -22,12 +23,40 @@ struct proc_slot {
 	const struct proc *proc; /* NULL: free */
 	uint32_t shared; /* into snap->procs */
 	uint32_t node; /* into snap->nodes */
+	uint64_t cgroup_id; /* its cgroup from /proc, 0 unknown: its sockets' should be the same */
 };
+
+struct sort_key;
+
+/*
+ * A node while the snapshot is built: what it sorts by and what it adds up. Nodes are 5 KB (a
+ * command line): each is written whole only once, in its sorted place, from its stub.
+ */
+struct node_stub {
+	uint8_t kind; /* enum node_kind */
+	uint8_t nlistening;
+	uint32_t pid, netns;
+	uint64_t start_ticks;
+	const struct proc *proc; /* its details, when the process is at hand */
+	char comm[SNAP_COMM_LEN];
+	char name[SNAP_NAME_LEN];
+	uint16_t listening[SNAP_MAX_LISTEN];
+	uint32_t conns_in, conns_out, opened;
+	uint64_t bytes_sent, bytes_received, sent_delta, received_delta;
+};
+
+/* How many rows ahead write_row() asks for a connection: enough misses in flight at once. */
+#define PREFETCH_AHEAD 8
 
 struct builder {
 	const struct snapshot_input *in;
 	struct snapshot *snap;
 	uint64_t frame; /* tracker_frame(): which rows are fresh */
+	struct node_stub *stubs; /* the nodes, in the order they were met */
+	size_t nstubs, stubs_cap;
+	struct sort_key *keys; /* one per connection (scratch) */
+	size_t nkeys, keys_cap;
+	int width; /* the longest address as text */
 	size_t conn_cap, node_cap, edge_cap, proc_cap;
 	struct node_index *index;
 	struct proc_slot *slots; /* open addressing by pointer; a power of two of them */
@@ -61,60 +90,90 @@ static void fill_container(struct snap_container *out, const struct proc *proc)
 			 d->container_name.pod_name);
 }
 
-static struct snap_node *node_new(struct builder *b, const struct node_ref *ref, size_t *index)
+static struct node_stub *node_new(struct builder *b, const struct node_ref *ref, size_t *index)
 {
-	struct snapshot *snap = b->snap;
 	struct node_index *entry;
-	struct snap_node *node;
+	struct node_stub *stub;
 
 	HASH_FIND(hh, b->index, ref, sizeof(*ref), entry);
 	if (entry) {
 		*index = entry->index;
 		return NULL;
 	}
-	if (!grow(b, &snap->nodes, snap->nnodes, &b->node_cap, sizeof(*snap->nodes)) ||
+	if (!grow(b, &b->stubs, b->nstubs, &b->stubs_cap, sizeof(*b->stubs)) ||
 	    !(entry = calloc(1, sizeof(*entry)))) {
 		b->failed = true;
 		return NULL;
 	}
 	entry->key = *ref;
-	entry->index = *index = snap->nnodes++;
+	entry->index = *index = b->nstubs++;
 	HASH_ADD(hh, b->index, key, sizeof(entry->key), entry);
-	node = &snap->nodes[entry->index];
-	memset(node, 0, sizeof(*node));
-	node->kind = ref->kind;
-	return node;
+	stub = &b->stubs[entry->index];
+	memset(stub, 0, sizeof(*stub));
+	stub->kind = ref->kind;
+	return stub;
 }
 
 /* The node of process @proc, made on first sight. -1 when out of memory. */
 static long make_process_node(struct builder *b, const struct proc *proc, uint32_t netns)
 {
 	struct node_ref ref = { .kind = NODE_PROCESS, .proc = proc->key };
-	const struct proc_detail *d = proc->detail;
-	const char *netns_name;
-	struct snap_node *node;
+	struct node_stub *stub;
 	size_t index;
 
-	node = node_new(b, &ref, &index);
-	if (!node)
+	stub = node_new(b, &ref, &index);
+	if (!stub)
 		return b->failed ? -1 : (long)index;
-	node->pid = proc->key.pid;
-	node->start_ticks = proc->key.start_ticks;
-	node->netns = netns;
-	sanitize(node->comm, sizeof(node->comm), proc->comm, sizeof(proc->comm));
-	snprintf(node->name, sizeof(node->name), "%s[%u]", node->comm, node->pid);
-	if (d && !d->gone) {
-		node->cgroup_id = d->cgroup_id;
-		node->ppid = d->ppid;
-		memcpy(node->user, d->user, sizeof(node->user));
-		memcpy(node->cmdline, d->cmdline, sizeof(node->cmdline));
-	}
-	netns_name = b->in->resolver ? resolver_netns_name(b->in->resolver, netns) : NULL;
+	stub->pid = proc->key.pid;
+	stub->start_ticks = proc->key.start_ticks;
+	stub->netns = netns;
+	stub->proc = proc;
+	sanitize(stub->comm, sizeof(stub->comm), proc->comm, sizeof(proc->comm));
+	snprintf(stub->name, sizeof(stub->name), "%s[%u]", stub->comm, stub->pid);
+	return (long)index;
+}
+
+/* @src (at most @size - 1 bytes of it) into @dst, terminated: only what it holds is written. */
+static void copy_text(char *dst, const char *src, size_t size)
+{
+	size_t n = strnlen(src, size - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* Node @node, whole, from @stub: written once, its strings only as long as they are. */
+static void make_node(struct builder *b, struct snap_node *node, const struct node_stub *stub)
+{
+	const struct proc_detail *d = stub->proc ? stub->proc->detail : NULL;
+	const char *netns_name = NULL;
+
+	node->kind = stub->kind;
+	node->pid = stub->pid;
+	node->start_ticks = stub->start_ticks;
+	node->netns = stub->netns;
+	node->ppid = d && !d->gone ? (uint32_t)d->ppid : 0;
+	node->cgroup_id = d && !d->gone ? d->cgroup_id : 0;
+	copy_text(node->comm, stub->comm, sizeof(node->comm));
+	copy_text(node->name, stub->name, sizeof(node->name));
+	copy_text(node->user, d && !d->gone ? d->user : "", sizeof(node->user));
+	copy_text(node->cmdline, d && !d->gone ? d->cmdline : "", sizeof(node->cmdline));
+	if (stub->proc && b->in->resolver) /* as its own socket found it */
+		netns_name = resolver_netns_name(b->in->resolver, stub->netns);
+	node->netns_name[0] = '\0';
 	if (netns_name)
 		sanitize(node->netns_name, sizeof(node->netns_name), netns_name,
 			 strlen(netns_name));
-	fill_container(&node->container, proc);
-	return (long)index;
+	fill_container(&node->container, stub->proc);
+	memcpy(node->listening, stub->listening, sizeof(node->listening));
+	node->nlistening = stub->nlistening;
+	node->conns_in = stub->conns_in;
+	node->conns_out = stub->conns_out;
+	node->opened = stub->opened;
+	node->bytes_sent = stub->bytes_sent;
+	node->bytes_received = stub->bytes_received;
+	node->sent_delta = stub->sent_delta;
+	node->received_delta = stub->received_delta;
 }
 
 static size_t slot_of(const struct builder *b, const struct proc *proc)
@@ -177,7 +236,10 @@ static const struct proc_slot *process(struct builder *b, const struct proc *pro
 	shared->pid = proc->key.pid;
 	sanitize(shared->comm, sizeof(shared->comm), proc->comm, sizeof(proc->comm));
 	fill_container(&shared->container, proc);
-	b->slots[at] = (struct proc_slot){ proc, (uint32_t)snap->nprocs++, (uint32_t)node };
+	b->slots[at] =
+		(struct proc_slot){ proc, (uint32_t)snap->nprocs++, (uint32_t)node,
+				    proc->detail && !proc->detail->gone ? proc->detail->cgroup_id :
+									  0 };
 	return &b->slots[at];
 }
 
@@ -191,14 +253,14 @@ static long process_node(struct builder *b, const struct proc *proc, uint32_t ne
 static long address_node(struct builder *b, uint8_t family, const uint8_t *addr)
 {
 	struct node_ref ref = { .kind = NODE_ADDRESS, .family = family };
-	struct snap_node *node;
+	struct node_stub *stub;
 	size_t index;
 
 	memcpy(ref.addr, addr, sizeof(ref.addr));
-	node = node_new(b, &ref, &index);
-	if (!node)
+	stub = node_new(b, &ref, &index);
+	if (!stub)
 		return b->failed ? -1 : (long)index;
-	addr_format_host(node->name, sizeof(node->name), family, addr); /* "?" if not inet */
+	addr_format_host(stub->name, sizeof(stub->name), family, addr); /* "?" if not inet */
 	return (long)index;
 }
 
@@ -208,21 +270,90 @@ static uint64_t since(uint64_t now, uint64_t before)
 	return now > before ? now - before : 0;
 }
 
-static void copy_conn(const struct conn *conn, void *ctx)
+/*
+ * Rows are ordered open before closed, then by pid, direction, local address as text (strcmp),
+ * and the cookie breaks ties. Each connection gets a key as it is met: a number that sorts as
+ * its local address's text would (addr_text_order()), its cookie, and where it goes. The keys go
+ * into buckets of (closed, pid, direction) by counting, in place, are compared only within a
+ * bucket, and then each row is written once, in its place: nothing is formatted, and no row
+ * moves after it is written.
+ */
+struct sort_key {
+	uint64_t text; /* addr_text_order() of the local address: exact for IPv4 */
+	uint64_t cookie;
+	const struct conn *conn;
+	uint32_t proc; /* 1 + its process's shared part, or SNAP_NO_PROC */
+	uint32_t bucket; /* closed << 1 | direction, then the whole bucket */
+};
+
+/* Whether the text says it all: for IPv6 it holds the start only (addr_text_order()). */
+static bool text_exact(uint64_t text)
+{
+	return text >> 62 != 3;
+}
+
+/*
+ * A connection met: its key, and its share of its process node's counts. The row itself is
+ * written later, in its place (write_row()).
+ */
+static void collect_conn(const struct conn *conn, void *ctx)
 {
 	struct builder *b = ctx;
 	struct snapshot *snap = b->snap;
-	const struct proc_detail *d = conn->proc ? conn->proc->detail : NULL;
+	struct ct_traffic shown;
+	struct sort_key *key;
+	struct node_stub *node;
 	const struct proc_slot *slot;
-	struct snap_node *node;
-	struct ct_traffic shown = tracker_conn_shown(b->in->tracker, conn);
-	struct snap_conn *row;
-	uint64_t end;
+	bool exact;
+	int len;
 
-	if (!grow(b, &snap->conns, snap->nconns, &b->conn_cap, sizeof(*snap->conns)))
+	if (b->nkeys == b->keys_cap) { /* never: there are as many keys as the tracker said */
+		b->failed = true;
 		return;
-	row = &snap->conns[snap->nconns++];
-	end = conn->closed ? conn->closed_ns : snap->now_ns;
+	}
+	key = &b->keys[b->nkeys++];
+	*key = (struct sort_key){
+		.text = addr_text_order(conn->family, conn->laddr, conn->lport, &exact),
+		.cookie = conn->cookie,
+		.conn = conn,
+		.bucket = (uint32_t)conn->closed << 1 | (conn->dir ? 1 : 0),
+	};
+	len = addr_text_len(conn->family, conn->laddr, conn->lport);
+	if (len > b->width)
+		b->width = len;
+	len = addr_text_len(conn->family, conn->raddr, conn->rport);
+	if (len > b->width)
+		b->width = len;
+	if (!conn->proc)
+		return;
+	slot = process(b, conn->proc, conn->netns); /* the process, read once per frame */
+	if (!slot)
+		return;
+	if (slot->cgroup_id && conn->cgroup_id && slot->cgroup_id != conn->cgroup_id)
+		snap->stats.cgroup_mismatch++;
+	key->proc = slot->shared + 1;
+	node = &b->stubs[slot->node];
+	shown = tracker_conn_shown(b->in->tracker, conn);
+	node->bytes_sent += conn->traffic.bytes_sent;
+	node->bytes_received += conn->traffic.bytes_received;
+	node->sent_delta += since(conn->traffic.bytes_sent, shown.bytes_sent);
+	node->received_delta += since(conn->traffic.bytes_received, shown.bytes_received);
+	if (!conn->seeded && conn->first_frame == (uint32_t)b->frame)
+		node->opened++;
+	if (!conn->closed) {
+		if (conn->dir == CONN_IN)
+			node->conns_in++;
+		else
+			node->conns_out++;
+	}
+}
+
+static void write_row(struct builder *b, struct snap_conn *row, const struct sort_key *key)
+{
+	const struct conn *conn = key->conn;
+	struct ct_traffic shown = tracker_conn_shown(b->in->tracker, conn);
+	uint64_t end = conn->closed ? conn->closed_ns : b->snap->now_ns;
+
 	*row = (struct snap_conn){
 		.cookie = conn->cookie,
 		.age_ns = end > conn->opened_ns ? end - conn->opened_ns : 0,
@@ -231,8 +362,10 @@ static void copy_conn(const struct conn *conn, void *ctx)
 		.bytes_received = conn->traffic.bytes_received,
 		.sent_delta = since(conn->traffic.bytes_sent, shown.bytes_sent),
 		.received_delta = since(conn->traffic.bytes_received, shown.bytes_received),
+		.pid = key->proc != SNAP_NO_PROC ? b->snap->procs[key->proc - 1].pid : 0,
 		.netns = conn->netns,
 		.retransmits = conn->traffic.retransmits,
+		.proc = key->proc,
 		.lport = conn->lport,
 		.rport = conn->rport,
 		.family = conn->family,
@@ -244,31 +377,9 @@ static void copy_conn(const struct conn *conn, void *ctx)
 	};
 	memcpy(row->laddr, conn->laddr, sizeof(row->laddr));
 	memcpy(row->raddr, conn->raddr, sizeof(row->raddr));
-	if (!conn->proc)
-		return;
-	row->pid = conn->proc->key.pid;
-	if (d && !d->gone && d->cgroup_id && conn->cgroup_id && d->cgroup_id != conn->cgroup_id)
-		snap->stats.cgroup_mismatch++;
-	slot = process(b, conn->proc, conn->netns);
-	if (!slot)
-		return;
-	row->proc = slot->shared + 1;
-	node = &snap->nodes[slot->node];
-	node->bytes_sent += row->bytes_sent;
-	node->bytes_received += row->bytes_received;
-	node->sent_delta += row->sent_delta;
-	node->received_delta += row->received_delta;
-	if (row->fresh)
-		node->opened++;
-	if (!conn->closed) {
-		if (conn->dir == CONN_IN)
-			node->conns_in++;
-		else
-			node->conns_out++;
-	}
 }
 
-static void add_listening(struct snap_node *node, uint16_t port)
+static void add_listening(struct node_stub *node, uint16_t port)
 {
 	int i, at;
 
@@ -293,7 +404,7 @@ static void copy_listener(const struct listener *listener, void *ctx)
 		return;
 	node = process_node(b, listener->proc, listener->netns);
 	if (node >= 0)
-		add_listening(&b->snap->nodes[node], listener->port);
+		add_listening(&b->stubs[node], listener->port);
 }
 
 /*
@@ -304,7 +415,7 @@ static void copy_listener(const struct listener *listener, void *ctx)
 static long edge_end(struct builder *b, const struct node_ref *ref, const struct proc *proc,
 		     uint32_t netns, const char *comm)
 {
-	struct snap_node *node;
+	struct node_stub *node;
 	size_t index;
 
 	if (ref->kind != NODE_PROCESS)
@@ -353,47 +464,16 @@ static int cmp_u64(uint64_t a, uint64_t b)
 	return (a > b) - (a < b);
 }
 
-/*
- * Rows are ordered open before closed, then by pid, direction, local address as text (strcmp),
- * and the cookie breaks ties. Comparing formatted rows was the frame's costliest part (and
- * formatting each in full a third of it): instead rows go into buckets of (closed, pid,
- * direction) by counting, and only within a bucket are they compared, by keys made once per
- * row: a number that sorts as the local address's text (addr_text_order()), then the cookie.
- */
-struct sort_key {
-	uint64_t text; /* addr_text_order() of the local address */
-	uint64_t cookie;
-	uint32_t row;
-	uint32_t exact; /* text says it all (IPv4); else equal texts are compared whole */
-};
-
-static void make_key(struct sort_key *key, const struct snap_conn *row, uint32_t index, int *width)
-{
-	bool exact;
-	int len;
-
-	key->text = addr_text_order(row->family, row->laddr, row->lport, &exact);
-	key->cookie = row->cookie;
-	key->row = index;
-	key->exact = exact;
-	len = addr_text_len(row->family, row->laddr, row->lport);
-	if (len > *width)
-		*width = len;
-	len = addr_text_len(row->family, row->raddr, row->rport);
-	if (len > *width)
-		*width = len;
-}
-
-static int key_cmp(const struct sort_key *a, const struct sort_key *b, const struct snap_conn *rows)
+static int key_cmp(const struct sort_key *a, const struct sort_key *b)
 {
 	if (a->text != b->text)
 		return a->text < b->text ? -1 : 1;
-	if (!a->exact && !b->exact) { /* IPv6: the whole text */
+	if (!text_exact(a->text)) { /* IPv6 alike in its first characters: the whole text */
 		char x[ADDR_PORT_LEN], y[ADDR_PORT_LEN];
 		int c;
 
-		snap_conn_local(&rows[a->row], x, sizeof(x));
-		snap_conn_local(&rows[b->row], y, sizeof(y));
+		addr_format(x, sizeof(x), a->conn->family, a->conn->laddr, a->conn->lport);
+		addr_format(y, sizeof(y), b->conn->family, b->conn->laddr, b->conn->lport);
 		if ((c = strcmp(x, y)))
 			return c;
 	}
@@ -409,25 +489,25 @@ static void key_swap(struct sort_key *a, struct sort_key *b)
 }
 
 /* Quicksort with insertion sort for short runs; keys are unique (cookies are). */
-static void sort_keys(struct sort_key *k, size_t n, const struct snap_conn *rows)
+static void sort_keys(struct sort_key *k, size_t n)
 {
 	while (n > 12) {
 		size_t mid = n / 2, i = 0, j = n - 1;
 		struct sort_key pivot;
 
 		/* Median of three to the middle. */
-		if (key_cmp(&k[mid], &k[0], rows) < 0)
+		if (key_cmp(&k[mid], &k[0]) < 0)
 			key_swap(&k[mid], &k[0]);
-		if (key_cmp(&k[n - 1], &k[mid], rows) < 0) {
+		if (key_cmp(&k[n - 1], &k[mid]) < 0) {
 			key_swap(&k[n - 1], &k[mid]);
-			if (key_cmp(&k[mid], &k[0], rows) < 0)
+			if (key_cmp(&k[mid], &k[0]) < 0)
 				key_swap(&k[mid], &k[0]);
 		}
 		pivot = k[mid];
 		for (;;) {
-			while (key_cmp(&k[i], &pivot, rows) < 0)
+			while (key_cmp(&k[i], &pivot) < 0)
 				i++;
-			while (key_cmp(&pivot, &k[j], rows) < 0)
+			while (key_cmp(&pivot, &k[j]) < 0)
 				j--;
 			if (i >= j)
 				break;
@@ -435,11 +515,11 @@ static void sort_keys(struct sort_key *k, size_t n, const struct snap_conn *rows
 		}
 		/* [0, j] and [j + 1, n): recurse into the smaller, loop on the larger. */
 		if (j + 1 < n - j - 1) {
-			sort_keys(k, j + 1, rows);
+			sort_keys(k, j + 1);
 			k += j + 1;
 			n -= j + 1;
 		} else {
-			sort_keys(k + j + 1, n - j - 1, rows);
+			sort_keys(k + j + 1, n - j - 1);
 			n = j + 1;
 		}
 	}
@@ -447,7 +527,7 @@ static void sort_keys(struct sort_key *k, size_t n, const struct snap_conn *rows
 		struct sort_key t = k[i];
 		size_t j = i;
 
-		for (; j > 0 && key_cmp(&t, &k[j - 1], rows) < 0; j--)
+		for (; j > 0 && key_cmp(&t, &k[j - 1]) < 0; j--)
 			k[j] = k[j - 1];
 		k[j] = t;
 	}
@@ -460,16 +540,21 @@ static int u32_cmp(const void *pa, const void *pb)
 	return (a > b) - (a < b);
 }
 
-/* Where each row of @snap goes: keys[i].row is the row that comes i-th. */
-static int order_rows(struct snapshot *snap, struct sort_key *keys)
+/*
+ * Sorts the keys: into buckets of (closed, pid, direction) by counting, in place (each key moves
+ * straight to its bucket, as in American flag sort), then within each bucket.
+ */
+static int sort_rows(struct builder *b)
 {
-	size_t n = snap->nconns, npids = 0, nbuckets, i;
+	struct snapshot *snap = b->snap;
+	struct sort_key *keys = b->keys;
+	size_t n = b->nkeys, npids = 0, nbuckets, i;
 	uint32_t *pids = malloc((snap->nprocs + 1) * sizeof(*pids));
 	uint32_t *rank = malloc((snap->nprocs + 1) * sizeof(*rank));
-	uint32_t *end = NULL, *bucket = malloc(n * sizeof(*bucket));
-	int width = 0, err = -ENOMEM;
+	uint32_t *next = NULL, *end = NULL;
+	int err = -ENOMEM;
 
-	if (!pids || !rank || !bucket)
+	if (!pids || !rank)
 		goto out;
 	/* A pid's rank among the pids there are, 0 for none: the buckets' order. */
 	pids[npids++] = 0;
@@ -486,78 +571,48 @@ static int order_rows(struct snapshot *snap, struct sort_key *keys)
 		rank[i] = at ? (uint32_t)(at - pids) : 0;
 	}
 	nbuckets = 2 * npids * 2;
-	end = calloc(nbuckets + 1, sizeof(*end));
-	if (!end)
+	next = calloc(nbuckets + 1, sizeof(*next));
+	end = malloc((nbuckets + 1) * sizeof(*end));
+	if (!next || !end)
 		goto out;
 	for (i = 0; i < n; i++) {
-		const struct snap_conn *row = &snap->conns[i];
-		uint32_t r = row->proc == SNAP_NO_PROC ? 0 : rank[row->proc - 1];
+		struct sort_key *k = &keys[i];
+		uint32_t r = k->proc == SNAP_NO_PROC ? 0 : rank[k->proc - 1];
 
-		bucket[i] = ((uint32_t)row->closed * (uint32_t)npids + r) * 2 + (row->dir ? 1 : 0);
-		end[bucket[i] + 1]++;
+		/* closed, then pid, then direction */
+		k->bucket = ((k->bucket >> 1) * (uint32_t)npids + r) * 2 + (k->bucket & 1);
+		next[k->bucket + 1]++;
 	}
 	for (i = 0; i < nbuckets; i++)
-		end[i + 1] += end[i];
-	/* end[b] is where bucket b starts; after the keys are placed, where it ends. */
-	for (i = 0; i < n; i++)
-		make_key(&keys[end[bucket[i]]++], &snap->conns[i], (uint32_t)i, &width);
+		next[i + 1] += next[i];
+	memcpy(end, next + 1, nbuckets * sizeof(*end));
+	for (i = 0; i < nbuckets; i++) { /* fill bucket i: each key met goes where it belongs */
+		while (next[i] < end[i]) {
+			struct sort_key *k = &keys[next[i]];
+
+			if (k->bucket == i)
+				next[i]++;
+			else
+				key_swap(k, &keys[next[k->bucket]++]);
+		}
+	}
 	for (i = 0; i < nbuckets; i++) {
 		size_t first = i ? end[i - 1] : 0;
 
 		if (end[i] - first > 1)
-			sort_keys(&keys[first], end[i] - first, snap->conns);
+			sort_keys(&keys[first], end[i] - first);
 	}
-	snap->addr_width = width;
 	err = 0;
 out:
 	free(pids);
 	free(rank);
+	free(next);
 	free(end);
-	free(bucket);
-	return err;
-}
-
-/* Puts row keys[i].row at i, in place: each cycle of the permutation once. */
-static void apply_order(struct snap_conn *rows, struct sort_key *keys, size_t n)
-{
-	size_t i, j, k;
-
-	for (i = 0; i < n; i++) {
-		struct snap_conn t;
-
-		if (keys[i].row == i)
-			continue;
-		t = rows[i];
-		for (j = i;; j = k) {
-			k = keys[j].row;
-			keys[j].row = (uint32_t)j;
-			if (k == i)
-				break;
-			rows[j] = rows[k];
-		}
-		rows[j] = t;
-	}
-}
-
-static int sort_rows(struct snapshot *snap)
-{
-	struct sort_key *keys;
-	int err;
-
-	if (!snap->nconns)
-		return 0;
-	keys = malloc(snap->nconns * sizeof(*keys));
-	if (!keys)
-		return -ENOMEM;
-	err = order_rows(snap, keys);
-	if (!err)
-		apply_order(snap->conns, keys, snap->nconns);
-	free(keys);
 	return err;
 }
 
 /* Processes by pid (a reused pid: by name, then start), then addresses by name. */
-static int node_cmp(const struct snap_node *a, const struct snap_node *b)
+static int node_cmp(const struct node_stub *a, const struct node_stub *b)
 {
 	int c;
 
@@ -567,10 +622,10 @@ static int node_cmp(const struct snap_node *a, const struct snap_node *b)
 	return cmp_u64(a->start_ticks, b->start_ticks);
 }
 
-static int order_cmp(const void *pa, const void *pb, void *nodes)
+static int order_cmp(const void *pa, const void *pb, void *stubs)
 {
 	const size_t *a = pa, *b = pb;
-	const struct snap_node *base = nodes;
+	const struct node_stub *base = stubs;
 
 	return node_cmp(&base[*a], &base[*b]);
 }
@@ -585,49 +640,41 @@ static int edge_cmp(const void *pa, const void *pb)
 	return cmp_u64(a->client, b->client);
 }
 
-/*
- * Sorts the nodes and renumbers the edges' ends to match. A node is 5 KB (its command line):
- * they are moved in place, each once, along the cycles of the order.
- */
-static int sort_nodes(struct snapshot *snap)
+/* The nodes, sorted, each made whole once in its place; the edges' ends renumbered to match. */
+static int make_nodes(struct builder *b)
 {
-	size_t *order = malloc((snap->nnodes + 1) * sizeof(*order));
-	size_t *where = malloc((snap->nnodes + 1) * sizeof(*where));
-	struct snap_node *tmp = malloc(sizeof(*tmp));
-	size_t i, j, k;
+	struct snapshot *snap = b->snap;
+	size_t n = b->nstubs, i;
+	size_t *order = malloc((n + 1) * sizeof(*order));
+	size_t *where = malloc((n + 1) * sizeof(*where));
+	int err = -ENOMEM;
 
-	if (!order || !where || !tmp) {
-		free(order);
-		free(where);
-		free(tmp);
-		return -ENOMEM;
+	if (!order || !where)
+		goto out;
+	if (n > b->node_cap) {
+		free(snap->nodes);
+		snap->nodes = malloc(n * sizeof(*snap->nodes));
+		b->node_cap = snap->nodes ? n : 0;
+		if (!snap->nodes)
+			goto out;
 	}
-	for (i = 0; i < snap->nnodes; i++)
+	for (i = 0; i < n; i++)
 		order[i] = i;
-	qsort_r(order, snap->nnodes, sizeof(*order), order_cmp, snap->nodes);
-	for (i = 0; i < snap->nnodes; i++)
+	qsort_r(order, n, sizeof(*order), order_cmp, b->stubs);
+	for (i = 0; i < n; i++) {
 		where[order[i]] = i;
+		make_node(b, &snap->nodes[i], &b->stubs[order[i]]);
+	}
+	snap->nnodes = n;
 	for (i = 0; i < snap->nedges; i++) {
 		snap->edges[i].client = where[snap->edges[i].client];
 		snap->edges[i].server = where[snap->edges[i].server];
 	}
-	for (i = 0; i < snap->nnodes; i++) { /* node order[i] goes to i */
-		if (order[i] == i)
-			continue;
-		*tmp = snap->nodes[i];
-		for (j = i;; j = k) {
-			k = order[j];
-			order[j] = j;
-			if (k == i)
-				break;
-			snap->nodes[j] = snap->nodes[k];
-		}
-		snap->nodes[j] = *tmp;
-	}
+	err = 0;
+out:
 	free(order);
 	free(where);
-	free(tmp);
-	return 0;
+	return err;
 }
 
 /* Outside strings (a host name can be set by any root in a UTS namespace) made printable. */
@@ -687,12 +734,11 @@ struct snapshot *snapshot_take(const struct snapshot_input *in)
 	struct snapshot *snap = recycle(in->reuse); /* after reading @prev: it may be the same */
 	struct builder b = { .in = in, .snap = snap, .frame = tracker_frame(in->tracker) };
 	const struct tracker_stats *stats = tracker_stats(in->tracker);
-	size_t nconns = tracker_conn_count(in->tracker);
+	size_t nconns = tracker_conn_count(in->tracker), i;
 	struct node_index *entry, *tmp;
 
 	if (!snap)
 		return NULL;
-	b.conn_cap = snap->conns_cap;
 	b.node_cap = snap->nodes_cap;
 	b.edge_cap = snap->edges_cap;
 	b.proc_cap = snap->procs_cap;
@@ -700,15 +746,18 @@ struct snapshot *snapshot_take(const struct snapshot_input *in)
 	snap->wall = in->wall;
 	fill_stats(snap, in, prev_ns, prev_events);
 	/* Every row at once: growing by doubling would copy them over and over. */
-	if (nconns > b.conn_cap) {
+	if (nconns > snap->conns_cap) {
 		free(snap->conns);
 		snap->conns = malloc(nconns * sizeof(*snap->conns));
-		b.conn_cap = snap->conns ? nconns : 0;
-		if (!snap->conns)
-			b.failed = true;
+		snap->conns_cap = snap->conns ? nconns : 0;
 	}
+	b.keys = scratch_alloc((nconns + 1) * sizeof(*b.keys));
+	b.keys_cap = nconns;
+	if ((nconns && !snap->conns) || !b.keys)
+		b.failed = true;
 	slots_reserve(&b, stats->processes);
-	tracker_for_each_conn(in->tracker, copy_conn, &b);
+	if (!b.failed)
+		tracker_for_each_conn(in->tracker, collect_conn, &b);
 	tracker_for_each_listener(in->tracker, copy_listener, &b);
 	if (in->topology)
 		topology_for_each_edge(in->topology, copy_edge, &b);
@@ -717,14 +766,30 @@ struct snapshot *snapshot_take(const struct snapshot_input *in)
 		free(entry);
 	}
 	free(b.slots);
-	snap->conns_cap = b.conn_cap;
+	if (!b.failed && make_nodes(&b))
+		b.failed = true;
+	free(b.stubs);
 	snap->nodes_cap = b.node_cap;
 	snap->edges_cap = b.edge_cap;
 	snap->procs_cap = b.proc_cap;
-	if (b.failed || sort_nodes(snap) || sort_rows(snap)) {
+	if (b.failed || sort_rows(&b)) {
+		scratch_free(b.keys);
 		snapshot__free(snap);
 		return NULL;
 	}
+	for (i = 0; i < b.nkeys; i++) { /* rows in order; connections read at random: ask early */
+		if (i + PREFETCH_AHEAD < b.nkeys) {
+			const char *ahead = (const char *)b.keys[i + PREFETCH_AHEAD].conn;
+
+			__builtin_prefetch(ahead);
+			__builtin_prefetch(ahead + 64);
+			__builtin_prefetch(ahead + sizeof(struct conn) - 1);
+		}
+		write_row(&b, &snap->conns[i], &b.keys[i]);
+	}
+	snap->nconns = b.nkeys;
+	snap->addr_width = b.width;
+	scratch_free(b.keys);
 	if (snap->nedges)
 		qsort(snap->edges, snap->nedges, sizeof(*snap->edges), edge_cmp);
 	return snap;

@@ -255,11 +255,13 @@ static void count_on_edge(struct topology *topo, struct edge_entry *entry, const
 			edge->closed++;
 	}
 	add_traffic(topo, entry, conn, counted);
+	edge->netns[end] = conn->netns;
+	if (end ? edge->server_proc == conn->proc : edge->client_proc == conn->proc)
+		return; /* named already this frame: an edge's end is one process */
 	if (end)
 		edge->server_proc = conn->proc;
 	else
 		edge->client_proc = conn->proc;
-	edge->netns[end] = conn->netns;
 	if (conn->proc)
 		memcpy(edge->comm[end], conn->proc->comm, CT_COMM_LEN);
 }
