@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scratch.h"
+
 void filter_init(struct snapshot_filter *f)
 {
 	memset(f, 0, sizeof(*f));
@@ -153,7 +155,13 @@ void filter_nodes(const struct snapshot_filter *f, const struct snapshot *snap, 
 	}
 }
 
-static struct snapshot *filtered_alloc(const struct snapshot *snap)
+/*
+ * A copy of @snap's header with arrays for @nconns rows, @nprocs processes, @nnodes nodes and
+ * @nedges edges, none of them filled yet: sized to what is kept, since a frame is copied so for
+ * every batch frame and export (a 120-byte row each, a 5 KB node).
+ */
+static struct snapshot *filtered_alloc(const struct snapshot *snap, size_t nconns, size_t nprocs,
+				       size_t nnodes, size_t nedges)
 {
 	struct snapshot *out = malloc(sizeof(*out));
 
@@ -161,15 +169,15 @@ static struct snapshot *filtered_alloc(const struct snapshot *snap)
 		return NULL;
 	*out = *snap;
 	out->nconns = out->nnodes = out->nedges = out->nprocs = 0;
-	out->conns_cap = snap->nconns + 1;
-	out->procs_cap = snap->nprocs + 1;
-	out->nodes_cap = snap->nnodes + 1;
-	out->edges_cap = snap->nedges + 1;
+	out->conns_cap = nconns + 1;
+	out->procs_cap = nprocs + 1;
+	out->nodes_cap = nnodes + 1;
+	out->edges_cap = nedges + 1;
 	out->addr_width = 0; /* of what is kept: found again when asked */
-	out->conns = malloc((snap->nconns + 1) * sizeof(*out->conns));
-	out->procs = malloc((snap->nprocs + 1) * sizeof(*out->procs));
-	out->nodes = malloc((snap->nnodes + 1) * sizeof(*out->nodes));
-	out->edges = malloc((snap->nedges + 1) * sizeof(*out->edges));
+	out->conns = malloc(out->conns_cap * sizeof(*out->conns));
+	out->procs = malloc(out->procs_cap * sizeof(*out->procs));
+	out->nodes = malloc(out->nodes_cap * sizeof(*out->nodes));
+	out->edges = malloc(out->edges_cap * sizeof(*out->edges));
 	if (!out->conns || !out->procs || !out->nodes || !out->edges) {
 		snapshot__free(out);
 		return NULL;
@@ -177,24 +185,16 @@ static struct snapshot *filtered_alloc(const struct snapshot *snap)
 	return out;
 }
 
-/* The connections @f keeps, with the shared parts of their processes (renumbered). */
-static int filter_conns(const struct snapshot *snap, const struct snapshot_filter *f,
-			struct snapshot *out)
+/* The connections kept (@rows, @n of them), with their processes' shared parts, renumbered. */
+static void copy_conns(const struct snapshot *snap, const uint32_t *rows, size_t n, uint32_t *proc,
+		       struct snapshot *out)
 {
-	uint32_t *proc = malloc((snap->nprocs + 1) * sizeof(*proc));
 	size_t i;
 
-	if (!proc)
-		return -ENOMEM;
-	for (i = 0; i < snap->nprocs; i++)
-		proc[i] = SNAP_NO_PROC;
-	for (i = 0; i < snap->nconns; i++) {
-		struct snap_conn *c;
+	for (i = 0; i < n; i++) {
+		struct snap_conn *c = &out->conns[out->nconns++];
 
-		if (filter_active(f) && !filter_conn(f, snap, &snap->conns[i]))
-			continue;
-		c = &out->conns[out->nconns++];
-		*c = snap->conns[i];
+		*c = snap->conns[rows[i]];
 		if (c->proc == SNAP_NO_PROC || c->proc > snap->nprocs) {
 			c->proc = SNAP_NO_PROC;
 			continue;
@@ -205,28 +205,44 @@ static int filter_conns(const struct snapshot *snap, const struct snapshot_filte
 		}
 		c->proc = proc[c->proc - 1];
 	}
-	free(proc);
-	return 0;
 }
 
 struct snapshot *snapshot_filtered(const struct snapshot *snap, const struct snapshot_filter *f)
 {
 	bool *keep = calloc(snap->nnodes + 1, sizeof(*keep));
 	size_t *renumber = calloc(snap->nnodes + 1, sizeof(*renumber));
-	struct snapshot *out = keep && renumber ? filtered_alloc(snap) : NULL;
-	size_t i;
+	uint32_t *rows = scratch_alloc((snap->nconns + 1) * sizeof(*rows));
+	uint32_t *proc = calloc(snap->nprocs + 1, sizeof(*proc)); /* SNAP_NO_PROC each */
+	size_t nrows = 0, nprocs = 0, nnodes = 0, nedges = 0, i;
+	struct snapshot *out = NULL;
+	bool all = !filter_active(f);
 
-	if (!out)
+	if (!keep || !renumber || !rows || !proc)
 		goto out;
-	if (filter_conns(snap, f, out)) {
-		snapshot__free(out);
-		out = NULL;
-		goto out;
+	for (i = 0; i < snap->nconns; i++)
+		if (all || filter_conn(f, snap, &snap->conns[i]))
+			rows[nrows++] = (uint32_t)i;
+	for (i = 0; i < nrows; i++) { /* processes the kept rows name, each once */
+		uint32_t p = snap->conns[rows[i]].proc;
+
+		if (p != SNAP_NO_PROC && p <= snap->nprocs && !proc[p - 1]) {
+			proc[p - 1] = 1;
+			nprocs++;
+		}
 	}
+	memset(proc, 0, (snap->nprocs + 1) * sizeof(*proc));
 	filter_nodes(f, snap, keep);
 	for (i = 0; i < snap->nedges; i++)
-		if (filter_edge(f, snap, &snap->edges[i]))
+		if (filter_edge(f, snap, &snap->edges[i])) {
 			keep[snap->edges[i].client] = keep[snap->edges[i].server] = true;
+			nedges++;
+		}
+	for (i = 0; i < snap->nnodes; i++)
+		nnodes += keep[i];
+	out = filtered_alloc(snap, nrows, nprocs, nnodes, nedges);
+	if (!out)
+		goto out;
+	copy_conns(snap, rows, nrows, proc, out);
 	for (i = 0; i < snap->nnodes; i++) {
 		if (!keep[i])
 			continue;
@@ -245,5 +261,7 @@ struct snapshot *snapshot_filtered(const struct snapshot *snap, const struct sna
 out:
 	free(keep);
 	free(renumber);
+	scratch_free(rows);
+	free(proc);
 	return out;
 }

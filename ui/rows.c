@@ -541,7 +541,7 @@ static struct view_row *add_row(struct view_rows *rows, size_t *cap, enum row_ki
 {
 	struct view_row *row;
 
-	if (array_reserve(&rows->rows, rows->nrows, cap, sizeof(*rows->rows)))
+	if (rows->nrows >= *cap) /* never: room was made for as many as the table can have */
 		return NULL;
 	row = &rows->rows[rows->nrows++];
 	*row = (struct view_row){ .kind = kind, .index = index, .key = key };
@@ -563,12 +563,9 @@ static int build_conns(struct view_rows *rows, const struct rows_query *q)
 	struct snapshot_filter all;
 	const struct snapshot_filter *f = filter_or_all(q, &all);
 	bool all_of_them = !q->owner && !filter_active(f);
-	size_t cap = snap->nconns, i;
+	size_t i;
 
 	rows->addr_width = table_addr_width(snap, 0);
-	rows->rows = malloc((cap + 1) * sizeof(*rows->rows)); /* at most one row each */
-	if (!rows->rows)
-		return -ENOMEM;
 	for (i = 0; i < snap->nconns; i++) {
 		const struct snap_conn *c = &snap->conns[i];
 
@@ -586,7 +583,7 @@ static int build_nodes(struct view_rows *rows, const struct rows_query *q)
 	const struct snapshot *snap = rows->snap;
 	struct snapshot_filter all;
 	bool *shown = calloc(snap->nnodes + 1, sizeof(*shown));
-	size_t cap = 0, i;
+	size_t cap = rows->cap, i;
 	int err = 0;
 
 	if (!shown)
@@ -643,7 +640,7 @@ static int build_groups(struct view_rows *rows, const struct rows_query *q)
 	const struct snapshot *snap = rows->snap;
 	struct snapshot_filter all;
 	bool *shown = calloc(snap->nnodes + 1, sizeof(*shown));
-	size_t cap = 0, gcap = 0, i, j;
+	size_t cap = rows->cap, gcap = 0, i, j;
 	struct group_row g;
 
 	if (!shown)
@@ -699,7 +696,7 @@ static int build_tree(struct view_rows *rows, const struct rows_query *q)
 	const struct snapshot *snap = rows->snap;
 	struct snapshot_filter all;
 	const struct snapshot_filter *f = filter_or_all(q, &all);
-	size_t cap = 0, scap = 0, i;
+	size_t cap = rows->cap, scap = 0, i;
 	struct server_row *s = NULL;
 
 	for (i = 0; i < snap->nedges; i++) {
@@ -838,12 +835,25 @@ static void sort_rows(struct view_rows *rows, struct view_row *first, size_t n,
 	}
 }
 
-/* Scratch for sort_rows() of up to @n rows. */
-static void *sort_scratch(size_t n)
+/*
+ * Working memory for sort_rows() of up to @n rows by @col. It is kept from one frame to the next
+ * (grown, never shrunk): sorting the connections view's 50,000 rows every frame in memory fresh
+ * from the kernel cost a page fault per 4 KB, 1-2 ms a frame. Only the interactive view sorts
+ * rows; one sort at a time (conntop has one thread).
+ */
+static void *sort_scratch(size_t n, const struct view_column *col)
 {
-	size_t numbers = 2 * sizeof(struct number_item), texts = sizeof(struct text_item);
+	static void *mem;
+	static size_t size;
+	size_t items = col->number ? 2 * sizeof(struct number_item) : sizeof(struct text_item);
+	size_t want = (n + 1) * (items + sizeof(struct view_row));
 
-	return malloc((n + 1) * ((numbers > texts ? numbers : texts) + sizeof(struct view_row)));
+	if (want > size) {
+		free(mem);
+		mem = malloc(want);
+		size = mem ? want : 0;
+	}
+	return mem;
 }
 
 /*
@@ -901,7 +911,7 @@ static int sort_all(struct view_rows *rows, const struct rows_query *q)
 	int ncols;
 	const struct view_column *cols = rows_columns(q->table, q->group, &ncols);
 	const struct view_column *col = &cols[q->sort_column < ncols ? q->sort_column : 0];
-	void *scratch = sort_scratch(rows->nrows);
+	void *scratch = sort_scratch(rows->nrows, col);
 	int err = 0;
 
 	if (!scratch)
@@ -910,7 +920,6 @@ static int sort_all(struct view_rows *rows, const struct rows_query *q)
 		err = sort_tree(rows, col, q->descending, scratch);
 	else
 		sort_rows(rows, rows->rows, rows->nrows, col, q->descending, scratch);
-	free(scratch);
 	return err;
 }
 
@@ -922,6 +931,14 @@ int rows_build(struct view_rows *rows, const struct snapshot *snap, const struct
 	rows->snap = snap;
 	rows->query = *q;
 	rows->query.filter = NULL; /* not kept: the caller's */
+	/* Room for every row the table can have: a connection, node or group each; a tree's servers
+	 * and branches at most two per edge. */
+	rows->cap = q->table == TABLE_CONNS ? snap->nconns :
+		    q->table == TABLE_TREE  ? 2 * snap->nedges :
+					      snap->nnodes;
+	rows->rows = malloc((rows->cap + 1) * sizeof(*rows->rows));
+	if (!rows->rows)
+		return -ENOMEM;
 	switch (q->table) {
 	case TABLE_NODES:
 		err = build_nodes(rows, q);
