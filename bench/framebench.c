@@ -4,7 +4,7 @@
  * folding the edges and taking the snapshot, then rendering each of the three views into a grid,
  * as the screen does every refresh; also the batch outputs of that snapshot (-b text and JSON).
  *
- * usage: framebench [-c CONNECTIONS] [-p PROCESSES] [-f FRAMES] [-r ROWS] [-C COLS] [-X]
+ * usage: framebench [-c CONNECTIONS] [-p PROCESSES] [-f FRAMES] [-r ROWS] [-C COLS] [-X] [-q]
  *
  * The world, built through tracker_apply() as the kernel's records would build it: PROCESSES
  * (default 1,000) processes, a tenth of them servers in containers (each listening on a port of
@@ -25,6 +25,9 @@
  *   frame     snapshot + render + end: what the screen pays per refresh
  *   text/json export_text()/export_json() of the whole snapshot to /dev/null (batch mode, -o);
  *             -X leaves them out (0), for profiling the frame alone
+ * With -q, each frame is a batch frame instead, as the benchmark's headless runs make them
+ * (conntop -b --format json --port 1): no view; "render" times the frame's filtered JSON on
+ * /dev/null (the counters, no row), and there are no text and json lines' worth.
  * Prints a line per view and measure: "VIEW MEASURE median MS min MS max MS" (milliseconds),
  * after a line "world conns N nodes N edges N procs N" read from the last snapshot; then a line
  * "memory base_kb N rss_kb N peak_kb N": VmRSS before the world was built and after the last
@@ -86,6 +89,7 @@ struct bench {
 	int remotes;
 	uint64_t tick; /* byte counts grow with it */
 	bool exports; /* time the batch outputs too (not with -X) */
+	bool quiet; /* -q: headless batch frames filtered to a port nothing uses */
 };
 
 static uint64_t mono_ns(void)
@@ -274,7 +278,15 @@ static int frame(struct bench *b, uint64_t t[M_COUNT])
 	if (!b->snap)
 		return -ENOMEM;
 	t2 = mono_ns();
-	view_show(&b->view, b->snap, b->grid); /* what conntop's redraw does */
+	if (b->quiet) { /* what conntop -b --port 1 prints each frame */
+		struct snapshot *out = snapshot_filtered(b->snap, &b->view.filter);
+
+		if (!out || export_json(b->devnull, out) || fflush(b->devnull))
+			return -EIO;
+		snapshot__free(out);
+	} else {
+		view_show(&b->view, b->snap, b->grid); /* what conntop's redraw does */
+	}
 	t3 = mono_ns();
 	tracker_end_frame(b->tracker);
 	t4 = mono_ns();
@@ -320,7 +332,7 @@ static int cmp_u64(const void *a, const void *b)
 static void __attribute__((noreturn)) usage(void)
 {
 	fprintf(stderr, "usage: framebench [-c CONNECTIONS] [-p PROCESSES] [-f FRAMES] [-r ROWS] "
-			"[-C COLS] [-X]\n");
+			"[-C COLS] [-X] [-q]\n");
 	exit(2);
 }
 
@@ -346,7 +358,7 @@ int main(int argc, char **argv)
 
 	b.procs = 1000;
 	b.exports = true;
-	while ((opt = getopt(argc, argv, "c:p:f:r:C:X")) != -1) {
+	while ((opt = getopt(argc, argv, "c:p:f:r:C:Xq")) != -1) {
 		switch (opt) {
 		case 'c':
 			conns = (int)number(optarg, 10, 1000000);
@@ -366,6 +378,10 @@ int main(int argc, char **argv)
 		case 'X':
 			b.exports = false;
 			break;
+		case 'q':
+			b.quiet = true;
+			b.exports = false;
+			break;
 		default:
 			usage();
 		}
@@ -382,6 +398,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	view_init(&b.view, NULL, 1.0);
+	if (b.quiet)
+		b.view.filter.port = 1;
 	rss_base = status_kb("VmRSS:");
 	build(&b, conns);
 	if (frame(&b, (uint64_t[M_COUNT]){ 0 }))

@@ -42,7 +42,7 @@ struct snap_proc {
 #define SNAP_NO_PROC 0
 
 /*
- * A connection: numbers only, so that a frame of 100,000 rows stays small (120 bytes a row). Its
+ * A connection: numbers only, so that a frame of 100,000 rows stays small (112 bytes a row). Its
  * process's name and container are in snap->procs; its addresses are made text where they are
  * printed (snap_conn_local(), snap_conn_remote()).
  */
@@ -61,10 +61,10 @@ struct snap_conn {
 	uint16_t lport, rport;
 	uint8_t family;
 	uint8_t state;
-	uint8_t dir; /* enum conn_dir */
-	bool closed; /* closed since the previous frame */
-	bool seeded; /* open before conntop looked: age unknown */
-	bool fresh; /* opened since the previous frame */
+	uint8_t dir : 1; /* enum conn_dir */
+	bool closed : 1; /* closed since the previous frame */
+	bool seeded : 1; /* open before conntop looked: age unknown */
+	bool fresh : 1; /* opened since the previous frame */
 	uint8_t laddr[16], raddr[16]; /* network order; IPv4 in the first 4 bytes */
 };
 

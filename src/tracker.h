@@ -32,7 +32,7 @@ enum conn_dir {
 struct proc;
 
 /*
- * A connection, 152 bytes: one of these is kept for every socket, so every field counts (the
+ * A connection, 144 bytes: one of these is kept for every socket, so every field counts (the
  * tracker's share of the 300 bytes a tracked connection may cost).
  */
 struct conn {
@@ -58,12 +58,12 @@ struct conn {
 	uint16_t lport, rport;
 	uint8_t family;
 	uint8_t state; /* last known TCP state */
-	uint8_t dir; /* enum conn_dir */
-	bool closed;
-	bool seeded; /* found in a sock_diag dump, not seen opening: its age is unknown */
-	bool has_base; /* seeded with counts from before: they are kept aside, by cookie */
-	uint8_t topo_state; /* the topology's */
-	bool in_use; /* the slot holds a connection */
+	uint8_t dir : 1; /* enum conn_dir */
+	bool closed : 1;
+	bool seeded : 1; /* found in a sock_diag dump, not seen opening: its age is unknown */
+	bool has_base : 1; /* seeded with counts from before: they are kept aside, by cookie */
+	bool in_use : 1; /* the slot holds a connection */
+	uint8_t topo_state : 3; /* the topology's */
 	uint8_t laddr[16], raddr[16];
 };
 
