@@ -464,19 +464,26 @@ static int cmp_u64(uint64_t a, uint64_t b)
 	return (a > b) - (a < b);
 }
 
-static int key_cmp(const struct sort_key *a, const struct sort_key *b)
+/* IPv6 keys alike in their first characters: the whole texts, then the cookies. */
+static __attribute__((noinline)) int key_cmp_text(const struct sort_key *a,
+						  const struct sort_key *b)
+{
+	char x[ADDR_PORT_LEN], y[ADDR_PORT_LEN];
+	int c;
+
+	addr_format(x, sizeof(x), a->conn->family, a->conn->laddr, a->conn->lport);
+	addr_format(y, sizeof(y), b->conn->family, b->conn->laddr, b->conn->lport);
+	if ((c = strcmp(x, y)))
+		return c;
+	return (a->cookie > b->cookie) - (a->cookie < b->cookie);
+}
+
+static inline int key_cmp(const struct sort_key *a, const struct sort_key *b)
 {
 	if (a->text != b->text)
 		return a->text < b->text ? -1 : 1;
-	if (!text_exact(a->text)) { /* IPv6 alike in its first characters: the whole text */
-		char x[ADDR_PORT_LEN], y[ADDR_PORT_LEN];
-		int c;
-
-		addr_format(x, sizeof(x), a->conn->family, a->conn->laddr, a->conn->lport);
-		addr_format(y, sizeof(y), b->conn->family, b->conn->laddr, b->conn->lport);
-		if ((c = strcmp(x, y)))
-			return c;
-	}
+	if (!text_exact(a->text))
+		return key_cmp_text(a, b);
 	return (a->cookie > b->cookie) - (a->cookie < b->cookie);
 }
 
@@ -552,6 +559,7 @@ static int sort_rows(struct builder *b)
 	uint32_t *pids = malloc((snap->nprocs + 1) * sizeof(*pids));
 	uint32_t *rank = malloc((snap->nprocs + 1) * sizeof(*rank));
 	uint32_t *next = NULL, *end = NULL;
+	struct sort_key *to;
 	int err = -ENOMEM;
 
 	if (!pids || !rank)
@@ -586,16 +594,13 @@ static int sort_rows(struct builder *b)
 	for (i = 0; i < nbuckets; i++)
 		next[i + 1] += next[i];
 	memcpy(end, next + 1, nbuckets * sizeof(*end));
-	for (i = 0; i < nbuckets; i++) { /* fill bucket i: each key met goes where it belongs */
-		while (next[i] < end[i]) {
-			struct sort_key *k = &keys[next[i]];
-
-			if (k->bucket == i)
-				next[i]++;
-			else
-				key_swap(k, &keys[next[k->bucket]++]);
-		}
-	}
+	to = scratch_alloc((n + 1) * sizeof(*to));
+	if (!to)
+		goto out;
+	for (i = 0; i < n; i++)
+		to[next[keys[i].bucket]++] = keys[i];
+	scratch_free(b->keys);
+	b->keys = keys = to;
 	for (i = 0; i < nbuckets; i++) {
 		size_t first = i ? end[i - 1] : 0;
 

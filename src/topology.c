@@ -9,9 +9,18 @@
 
 #include "array.h"
 
+/* How an edge's key was made, from which processes: a socket that meets the same again reuses it. */
+enum edge_shape {
+	SHAPE_JOINED = 1, /* a client's and a server's sockets, joined */
+	SHAPE_LONE_OUT, /* a client's socket to an address */
+	SHAPE_LONE_IN, /* a server's socket from an address */
+};
+
 struct edge_entry {
 	struct edge edge;
 	uint32_t id; /* what connections keep (struct conn's topo_edge, 1 + it) */
+	uint8_t shape; /* enum edge_shape of the socket that made it */
+	const struct proc *client_ref, *server_ref; /* the processes of the ends it made it with */
 	bool touched; /* had a connection this frame */
 	/* The final counts of the connections closed on the edge so far (client's view). */
 	uint64_t done_sent, done_received, done_retransmits;
@@ -214,11 +223,12 @@ static void add_traffic(const struct topology *topo, struct edge_entry *entry,
 }
 
 /*
- * The edge @conn counts on this frame, with @key: the one it counted on before when the key is
- * the same (no lookup), else found or made.
+ * The edge @conn counts on this frame, with @key: found or made. @shape and the processes of its
+ * ends are how the key was made; a new edge remembers them (edge_kept()).
  */
 static struct edge_entry *edge_of(struct topology *topo, struct conn *conn,
-				  const struct edge_key *key)
+				  const struct edge_key *key, enum edge_shape shape,
+				  const struct proc *client, const struct proc *server)
 {
 	struct edge_entry *entry = NULL;
 
@@ -227,7 +237,36 @@ static struct edge_entry *edge_of(struct topology *topo, struct conn *conn,
 	if (!entry || memcmp(&entry->edge.key, key, sizeof(*key))) {
 		entry = edge_get(topo, key);
 		conn->topo_edge = entry ? entry->id + 1 : 0;
+		if (entry && !entry->shape) {
+			entry->shape = (uint8_t)shape;
+			entry->client_ref = client;
+			entry->server_ref = server;
+		}
 	}
+	return entry;
+}
+
+/*
+ * The edge @conn counted on last frame, if its key is sure to be the same: made the same way
+ * (@shape) from the same processes, which the key names (a process object lives as long as a
+ * socket refers to it, so the same pointer is the same process). The key itself is not built
+ * and compared each frame. A socket's own tuple does not change while it keeps its edge
+ * (struct conn: a socket that connects again starts anew).
+ */
+static struct edge_entry *edge_kept(const struct topology *topo, const struct conn *conn,
+				    enum edge_shape shape, const struct proc *client,
+				    const struct proc *server)
+{
+	struct edge_entry *entry;
+
+	if (!conn->topo_edge || conn->topo_edge > topo->nids)
+		return NULL;
+	entry = topo->by_id[conn->topo_edge - 1];
+	if (!entry || entry->shape != shape || entry->client_ref != client ||
+	    entry->server_ref != server)
+		return NULL;
+	if ((shape != SHAPE_LONE_IN && !client) || (shape != SHAPE_LONE_OUT && !server))
+		return NULL; /* an end that is an address: the key has its address, check it */
 	return entry;
 }
 
@@ -282,33 +321,44 @@ static void count_joined(struct topology *topo, struct conn *conn, const struct 
 {
 	const struct conn *client = conn->dir == CONN_IN ? peer : conn;
 	const struct conn *server = conn->dir == CONN_IN ? conn : peer;
+	struct edge_entry *entry = edge_kept(topo, conn, SHAPE_JOINED, client->proc, server->proc);
 	struct edge_key key;
 
-	memset(&key, 0, sizeof(key));
-	key.client = local_node(client);
-	key.server = local_node(server);
-	key.port = server->lport;
 	if (conn == client)
 		topo->stats.joined++;
-	count_on_edge(topo, edge_of(topo, conn, &key), conn, conn == client);
+	if (!entry || entry->edge.key.port != server->lport) {
+		memset(&key, 0, sizeof(key));
+		key.client = local_node(client);
+		key.server = local_node(server);
+		key.port = server->lport;
+		entry = edge_of(topo, conn, &key, SHAPE_JOINED, client->proc, server->proc);
+	}
+	count_on_edge(topo, entry, conn, conn == client);
 }
 
 /* A socket whose peer is elsewhere (or not traced): the other end is its address. */
 static void count_lone(struct topology *topo, struct conn *conn)
 {
+	bool in = conn->dir == CONN_IN;
+	enum edge_shape shape = in ? SHAPE_LONE_IN : SHAPE_LONE_OUT;
+	const struct proc *client = in ? NULL : conn->proc, *server = in ? conn->proc : NULL;
+	struct edge_entry *entry = edge_kept(topo, conn, shape, client, server);
 	struct edge_key key;
 
-	memset(&key, 0, sizeof(key));
-	if (conn->dir == CONN_IN) {
-		key.client = remote_node(conn);
-		key.server = local_node(conn);
-		key.port = conn->lport;
-	} else {
-		key.client = local_node(conn);
-		key.server = remote_node(conn);
-		key.port = conn->rport;
+	if (!entry) {
+		memset(&key, 0, sizeof(key));
+		if (in) {
+			key.client = remote_node(conn);
+			key.server = local_node(conn);
+			key.port = conn->lport;
+		} else {
+			key.client = local_node(conn);
+			key.server = remote_node(conn);
+			key.port = conn->rport;
+		}
+		entry = edge_of(topo, conn, &key, shape, client, server);
 	}
-	count_on_edge(topo, edge_of(topo, conn, &key), conn, true);
+	count_on_edge(topo, entry, conn, true);
 }
 
 /*

@@ -298,6 +298,44 @@ static void joins_follow_their_sockets(void **state)
 	world_free(w);
 }
 
+/* An edge is kept from frame to frame without building its key: unless an end's owner changes. */
+static void an_owner_learned_later_moves_the_edge(void **state)
+{
+	struct world *w = world_new();
+	struct ct_event e;
+
+	(void)state;
+	/* The server's accept came without its task: the server end is its address. */
+	sock(w, CT_EV_CONNECT, 1, 100, NS_A, "10.0.0.4", 40000, "10.0.0.2", 80);
+	e = test_event_addr(CT_EV_ACCEPT, 2, 0, NULL, "10.0.0.2", 80, "10.0.0.4", 40000);
+	e.netns = NS_A;
+	tracker_apply(w->tracker, &e);
+	frame(w);
+	frame(w);
+	assert_int_equal(w->snap->nedges, 1);
+	assert_string_equal(name(w, edge(w, 0)->server), "10.0.0.2");
+	/* A later record of that socket names its owner. */
+	sock(w, CT_EV_ACCEPT, 2, 300, NS_A, "10.0.0.2", 80, "10.0.0.4", 40000);
+	frame(w);
+	assert_int_equal(w->snap->nedges, 1);
+	assert_string_equal(name(w, edge(w, 0)->client), "client[100]");
+	assert_string_equal(name(w, edge(w, 0)->server), "server[300]");
+	assert_int_equal(edge(w, 0)->active, 1);
+	/* A lone client's owner learned late, too. */
+	e = test_event_addr(CT_EV_CONNECT, 3, 0, NULL, "10.0.0.4", 40001, "93.184.216.34", 443);
+	e.netns = NS_A;
+	tracker_apply(w->tracker, &e);
+	frame(w);
+	frame(w);
+	sock(w, CT_EV_CONNECT, 3, 101, NS_A, "10.0.0.4", 40001, "93.184.216.34", 443);
+	frame(w);
+	assert_int_equal(w->snap->nedges, 2);
+	for (size_t i = 0; i < 2; i++)
+		if (edge(w, i)->port == 443)
+			assert_string_equal(name(w, edge(w, i)->client), "client[101]");
+	world_free(w);
+}
+
 static void seeded_connections_are_active_but_not_opened(void **state)
 {
 	struct world *w = world_new();
@@ -555,6 +593,7 @@ int main(void)
 		cmocka_unit_test(client_outliving_its_server_stays_on_the_edge),
 		cmocka_unit_test(a_tuple_twice_in_a_frame_joins_each_to_its_own),
 		cmocka_unit_test(joins_follow_their_sockets),
+		cmocka_unit_test(an_owner_learned_later_moves_the_edge),
 		cmocka_unit_test(seeded_connections_are_active_but_not_opened),
 		cmocka_unit_test(rollups_sum_by_container_and_namespace),
 		cmocka_unit_test(filters_keep_matching_rows_nodes_and_edges),
