@@ -757,6 +757,31 @@ static uint64_t number_key(double number, bool descending)
 	return descending ? ~bits : bits;
 }
 
+/*
+ * Keys already in at most two ascending runs (rows come in the snapshot's order: open ones, then
+ * closed ones, each by pid, so the default PID column is two runs) are merged in one pass, ties
+ * from the first run first. Returns false, having done nothing, when there are more runs.
+ */
+static bool merge_runs(struct number_item *items, struct number_item *tmp, size_t n)
+{
+	size_t split = 0, i, a, b;
+
+	for (i = 1; i < n; i++) {
+		if (items[i].key >= items[i - 1].key)
+			continue;
+		if (split)
+			return false;
+		split = i;
+	}
+	if (!split)
+		return true; /* sorted already */
+	for (i = 0, a = 0, b = split; i < n; i++)
+		tmp[i] = b == n || (a < split && items[a].key <= items[b].key) ? items[a++] :
+										 items[b++];
+	memcpy(items, tmp, n * sizeof(*items));
+	return true;
+}
+
 /* Least significant byte first, each pass stable: equal keys keep their order (pos). */
 static void radix_sort(struct number_item *items, struct number_item *tmp, size_t n)
 {
@@ -814,7 +839,8 @@ static void sort_rows(struct view_rows *rows, struct view_row *first, size_t n,
 			items[i] = (struct number_item){
 				number_key(col->number(rows, &first[i]), descending), (uint32_t)i
 			};
-		radix_sort(items, items + n, n);
+		if (!merge_runs(items, items + n, n))
+			radix_sort(items, items + n, n);
 		copy = (struct view_row *)(items + 2 * n);
 		memcpy(copy, first, n * sizeof(*first));
 		for (i = 0; i < n; i++)
