@@ -174,6 +174,21 @@ static uint64_t decimal_order(unsigned int value, int width, unsigned int shift,
 	return code;
 }
 
+/* decimal_order(port, 5, 1, 0), with constant divisions: once per row of every frame. */
+static uint64_t port_order(unsigned int port)
+{
+	unsigned int digits[5], n = (unsigned int)decimal_len(port), i;
+	uint64_t code = 0;
+
+	for (i = 0; i < 5; i++) {
+		digits[4 - i] = port % 10;
+		port /= 10;
+	}
+	for (i = 0; i < 5; i++) /* the number's digits first, then what is past its end */
+		code = code * 11 + (i < n ? digits[5 - n + i] + 1 : 0);
+	return code;
+}
+
 /* decimal_order() of every octet, followed by '.' and by ':', worked out once. */
 static uint16_t octet_dot[256], octet_colon[256];
 
@@ -203,7 +218,7 @@ uint64_t addr_text_order(int family, const uint8_t *addr, uint16_t port, bool *e
 		octet_orders();
 		key = (uint64_t)octet_dot[addr[0]] << 33 | (uint64_t)octet_dot[addr[1]] << 22 |
 		      (uint64_t)octet_dot[addr[2]] << 11 | octet_colon[addr[3]];
-		return key << 18 | decimal_order(port, 5, 1, 0); /* "p" and its end */
+		return key << 18 | port_order(port); /* "p" and its end */
 	}
 	if (family != AF_INET6)
 		return 2ull << 62; /* "?": after any digit, before '[' */

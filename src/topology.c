@@ -2,9 +2,12 @@
 #include "topology.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+
+#include "hash.h" /* before uthash.h: its hash function */
 #include <uthash.h>
 
 #include "array.h"
@@ -327,6 +330,14 @@ static void count_joined(struct topology *topo, struct conn *conn, const struct 
 	if (conn == client)
 		topo->stats.joined++;
 	if (!entry || entry->edge.key.port != server->lport) {
+		/* Its peer's edge is its own: the peer may have found it already. */
+		entry = edge_kept(topo, peer, SHAPE_JOINED, client->proc, server->proc);
+		if (entry && entry->edge.key.port == server->lport)
+			conn->topo_edge = entry->id + 1;
+		else
+			entry = NULL;
+	}
+	if (!entry) {
 		memset(&key, 0, sizeof(key));
 		key.client = local_node(client);
 		key.server = local_node(server);

@@ -4,9 +4,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <uthash.h>
 
 #include "array.h"
+#include "hash.h" /* before uthash.h: its hash function */
+#include <uthash.h>
 
 #define NS_PER_SEC 1000000000ull
 
@@ -27,11 +28,11 @@ struct conn_table {
 	uint32_t used; /* slots handed out so far: the rest of the chunks is untouched */
 	uint32_t free_slot; /* 1 + a free slot below used, 0 for none; each links the next */
 	size_t count; /* connections held */
-	uint32_t *index; /* INDEX_EMPTY, INDEX_GONE, or tag << slot_bits | (1 + slot) */
+	uint32_t *index; /* INDEX_EMPTY, or tag << slot_bits | (1 + slot) */
 	size_t index_size; /* a power of two, 0 before the first connection */
-	size_t index_gone; /* entries deleted, to be dropped at the next rebuild */
+	size_t index_gone; /* entries of freed slots, to be dropped at the next rebuild */
 	unsigned int slot_bits;
-	uint32_t slot_mask, gone;
+	uint32_t slot_mask;
 	uint32_t *closed; /* slots closed since the last end of frame */
 	size_t nclosed, closed_cap;
 };
@@ -123,10 +124,13 @@ static uint32_t *index_find(const struct conn_table *t, uint64_t cookie)
 	if (!t->index_size)
 		return NULL;
 	for (at = index_home(t, hash); (e = t->index[at]) != INDEX_EMPTY; at = (at + 1) & mask) {
-		uint32_t slot = e & t->slot_mask;
+		const struct conn *conn;
 
-		if (slot != t->gone && (e & ~t->slot_mask) == tag &&
-		    slot_conn(t, slot - 1)->cookie == cookie)
+		if ((e & ~t->slot_mask) != tag)
+			continue; /* not read: most entries differ here */
+		/* A freed slot's entry stays until a rebuild: the slot's connection tells. */
+		conn = slot_conn(t, (e & t->slot_mask) - 1);
+		if (conn->cookie == cookie && conn->in_use)
 			return &t->index[at];
 	}
 	return NULL;
@@ -137,12 +141,9 @@ static void index_put(struct conn_table *t, uint32_t *index, size_t size, const 
 	uint64_t hash = mix(conn->cookie);
 	size_t at;
 
-	for (at = (size_t)(hash >> 20) & (size - 1);
-	     index[at] != INDEX_EMPTY && (index[at] & t->slot_mask) != t->gone;
+	for (at = (size_t)(hash >> 20) & (size - 1); index[at] != INDEX_EMPTY;
 	     at = (at + 1) & (size - 1))
 		;
-	if (index[at] != INDEX_EMPTY)
-		t->index_gone--;
 	index[at] = index_tag(t, hash) | (conn->slot + 1);
 }
 
@@ -207,14 +208,14 @@ static struct conn *slot_new(struct conn_table *t)
 	return conn;
 }
 
+/*
+ * The slot goes back on the free list. Its index entry stays, counted as deleted: it names a slot
+ * whose connection, free or new, has another cookie, so no lookup matches it (finding it to mark
+ * it would cost a lookup per connection), and the next rebuild of the index drops it.
+ */
 static void slot_free(struct conn_table *t, struct conn *conn)
 {
-	uint32_t *entry = index_find(t, conn->cookie);
-
-	if (entry) {
-		*entry = t->gone;
-		t->index_gone++;
-	}
+	t->index_gone++;
 	conn->in_use = false;
 	conn->cookie = t->free_slot;
 	t->free_slot = conn->slot + 1;
@@ -234,7 +235,7 @@ struct tracker *tracker__new(const struct tracker_limits *limits)
 	t = &tracker->conns;
 	for (t->slot_bits = 1; ((size_t)1 << t->slot_bits) - 1 <= tracker->limits.max_conns;)
 		t->slot_bits++;
-	t->slot_mask = t->gone = (uint32_t)(((uint64_t)1 << t->slot_bits) - 1);
+	t->slot_mask = (uint32_t)(((uint64_t)1 << t->slot_bits) - 1);
 	return tracker;
 }
 
@@ -630,9 +631,10 @@ static void conn_close(struct tracker *tracker, struct conn *conn, uint64_t clos
 	conn_closed_list(tracker, conn);
 }
 
-static void on_close(struct tracker *tracker, const struct ct_event *event)
+static void on_close(struct tracker *tracker, const struct ct_event *event, struct conn *found)
 {
-	struct conn *conn = conn_find(tracker, event->cookie);
+	struct conn *conn =
+		found && found->cookie == event->cookie ? found : conn_find(tracker, event->cookie);
 
 	if (!conn) {
 		tracker->stats.close_unseen++;
@@ -720,6 +722,7 @@ static void journal(struct tracker *tracker, enum tracker_input input, const voi
 }
 
 static void apply(struct tracker *tracker, const struct ct_event *event);
+static void apply_found(struct tracker *tracker, const struct ct_event *event, struct conn *found);
 
 /* FNV-1a, 64 bits. */
 static uint64_t hash_bytes(uint64_t hash, const void *data, size_t size)
@@ -749,43 +752,57 @@ void tracker_set_ids_by_tuple(struct tracker *tracker, bool on)
 	tracker->ids_by_tuple = on;
 }
 
-void tracker_identify(const struct tracker *tracker, struct ct_event *record)
+/* tracker_identify(); for a close, also the connection it names when it found it (else NULL). */
+static struct conn *identify(const struct tracker *tracker, struct ct_event *record)
 {
+	struct conn *conn;
 	uint64_t tuple_id;
 
 	if (record->cookie & 1ull << 63)
-		return; /* named already */
+		return NULL; /* named already */
 	if (tracker->ids_by_tuple) {
 		record->cookie = tracker_tuple_id(record);
-		return;
+		return NULL;
 	}
 	/* Only accepted sockets inherit: connects and listeners keep theirs (and cost nothing). */
 	if (record->type != CT_EV_ACCEPT && record->type != CT_EV_CLOSE)
-		return;
-	if (record->type == CT_EV_CLOSE && conn_find(tracker, record->cookie))
-		return; /* the usual case: one lookup */
+		return NULL;
+	if (record->type == CT_EV_CLOSE && (conn = conn_find(tracker, record->cookie)))
+		return conn; /* the usual case: one lookup */
 	if (listener_find(tracker, record->cookie)) {
 		/* A cookie inherited from its listener. */
 		record->cookie = tracker_tuple_id(record);
-		return;
+		return NULL;
 	}
 	if (record->type != CT_EV_CLOSE)
-		return;
+		return NULL;
 	tuple_id = tracker_tuple_id(record);
-	if (conn_find(tracker, tuple_id))
+	if ((conn = conn_find(tracker, tuple_id)))
 		record->cookie = tuple_id; /* an inherited cookie, its listener already gone */
+	return conn;
+}
+
+void tracker_identify(const struct tracker *tracker, struct ct_event *record)
+{
+	identify(tracker, record);
 }
 
 void tracker_apply(struct tracker *tracker, const struct ct_event *event)
 {
 	struct ct_event record = *event;
+	struct conn *found = identify(tracker, &record);
 
-	tracker_identify(tracker, &record);
 	journal(tracker, TRACKER_IN_EVENT, &record, sizeof(record));
-	apply(tracker, &record);
+	apply_found(tracker, &record, found);
 }
 
 static void apply(struct tracker *tracker, const struct ct_event *event)
+{
+	apply_found(tracker, event, NULL);
+}
+
+/* @found: the connection of @event, when identify() found it already (a close), or NULL. */
+static void apply_found(struct tracker *tracker, const struct ct_event *event, struct conn *found)
 {
 	if (!(event->flags & CT_F_SEEDED))
 		tracker->stats.events++; /* records from the kernel; seeds are counted as seeded */
@@ -799,7 +816,7 @@ static void apply(struct tracker *tracker, const struct ct_event *event)
 		on_open(tracker, event, CONN_IN);
 		break;
 	case CT_EV_CLOSE:
-		on_close(tracker, event);
+		on_close(tracker, event, found);
 		break;
 	case CT_EV_LISTEN:
 		on_listen(tracker, event);
