@@ -27,7 +27,8 @@ void *scratch_alloc(size_t size)
 		h->size = 0;
 		return h + 1;
 	}
-	h = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	h = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
+		 -1, 0);
 	if (h == MAP_FAILED)
 		return NULL;
 	h->size = total;

@@ -6,16 +6,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <uthash.h>
 
 #include "array.h"
+#include "hash.h"
 #include "sanitize.h"
 #include "scratch.h"
 
-struct node_index {
-	struct node_ref key;
-	size_t index;
-	UT_hash_handle hh;
+/* Nodes by their reference: open addressing, 1 + a stub's index per entry (0: free). */
+struct node_map {
+	uint32_t *at;
+	size_t size; /* a power of two */
 };
 
 /* A process of the tracker met in this frame: its shared part and its node, found once. */
@@ -33,6 +33,7 @@ struct sort_key;
  * command line): each is written whole only once, in its sorted place, from its stub.
  */
 struct node_stub {
+	struct node_ref ref; /* what it is found by */
 	uint8_t kind; /* enum node_kind */
 	uint8_t nlistening;
 	uint32_t pid, netns;
@@ -58,7 +59,7 @@ struct builder {
 	size_t nkeys, keys_cap;
 	int width; /* the longest address as text */
 	size_t conn_cap, node_cap, edge_cap, proc_cap;
-	struct node_index *index;
+	struct node_map nodes;
 	struct proc_slot *slots; /* open addressing by pointer; a power of two of them */
 	size_t nslots;
 	bool failed;
@@ -72,44 +73,97 @@ static bool grow(struct builder *b, void *items, size_t n, size_t *cap, size_t s
 	return !b->failed;
 }
 
+/* @src (at most @size - 1 bytes of it) into @dst, terminated: only what it holds is written. */
+static void copy_text(char *dst, const char *src, size_t size)
+{
+	size_t n = strnlen(src, size - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* The same from a field of @srcsize bytes, which may lack its NUL. */
+static void copy_field(char *dst, size_t dstsize, const char *src, size_t srcsize)
+{
+	size_t n = strnlen(src, dstsize - 1 < srcsize ? dstsize - 1 : srcsize);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 static void fill_container(struct snap_container *out, const struct proc *proc)
 {
 	const struct proc_detail *d = proc ? proc->detail : NULL;
 
-	memset(out, 0, sizeof(*out));
-	if (!d || d->gone || d->container.runtime == CT_RUNTIME_NONE)
+	if (!d || d->gone || d->container.runtime == CT_RUNTIME_NONE) {
+		memset(out, 0, sizeof(*out));
 		return;
+	}
 	/* The container module made these printable already. */
-	snprintf(out->runtime, sizeof(out->runtime), "%s",
-		 container_runtime_name(d->container.runtime));
-	snprintf(out->id, sizeof(out->id), "%s", d->container.id);
-	snprintf(out->name, sizeof(out->name), "%s",
-		 d->container_name.name[0] ? d->container_name.name : d->container.id);
+	copy_text(out->runtime, container_runtime_name(d->container.runtime), sizeof(out->runtime));
+	copy_field(out->id, sizeof(out->id), d->container.id, sizeof(d->container.id));
+	if (d->container_name.name[0])
+		copy_field(out->name, sizeof(out->name), d->container_name.name,
+			   sizeof(d->container_name.name));
+	else
+		copy_field(out->name, sizeof(out->name), d->container.id, sizeof(d->container.id));
+	out->pod[0] = '\0';
 	if (d->container_name.pod_name[0])
 		snprintf(out->pod, sizeof(out->pod), "%s/%s", d->container_name.pod_namespace,
 			 d->container_name.pod_name);
 }
 
+/* Room for @n nodes in the map, at most half full. */
+static bool node_map_reserve(struct builder *b, size_t n)
+{
+	struct node_map *m = &b->nodes;
+	size_t size = 256, i;
+	uint32_t *at;
+
+	while (size < 2 * n)
+		size *= 2;
+	if (size <= m->size)
+		return true;
+	at = calloc(size, sizeof(*at));
+	if (!at) {
+		b->failed = true;
+		return false;
+	}
+	for (i = 0; i < b->nstubs; i++) { /* the stubs there are, again */
+		size_t j = hash_words(&b->stubs[i].ref, sizeof(b->stubs[i].ref)) & (size - 1);
+
+		while (at[j])
+			j = (j + 1) & (size - 1);
+		at[j] = (uint32_t)i + 1;
+	}
+	free(m->at);
+	m->at = at;
+	m->size = size;
+	return true;
+}
+
+/* The stub of node @ref: NULL with *@index when it has one, else a new one, zeroed. */
 static struct node_stub *node_new(struct builder *b, const struct node_ref *ref, size_t *index)
 {
-	struct node_index *entry;
+	struct node_map *m = &b->nodes;
 	struct node_stub *stub;
+	size_t j;
 
-	HASH_FIND(hh, b->index, ref, sizeof(*ref), entry);
-	if (entry) {
-		*index = entry->index;
+	if (2 * (b->nstubs + 1) > m->size && !node_map_reserve(b, b->nstubs + 1))
 		return NULL;
-	}
-	if (!grow(b, &b->stubs, b->nstubs, &b->stubs_cap, sizeof(*b->stubs)) ||
-	    !(entry = calloc(1, sizeof(*entry)))) {
-		b->failed = true;
+	for (j = hash_words(ref, sizeof(*ref)) & (m->size - 1); m->at[j];
+	     j = (j + 1) & (m->size - 1))
+		if (!memcmp(&b->stubs[m->at[j] - 1].ref, ref, sizeof(*ref))) {
+			*index = m->at[j] - 1;
+			return NULL;
+		}
+	if (!grow(b, &b->stubs, b->nstubs, &b->stubs_cap, sizeof(*b->stubs)))
 		return NULL;
-	}
-	entry->key = *ref;
-	entry->index = *index = b->nstubs++;
-	HASH_ADD(hh, b->index, key, sizeof(entry->key), entry);
-	stub = &b->stubs[entry->index];
+	*index = b->nstubs;
+	m->at[j] = (uint32_t)++b->nstubs;
+	stub = &b->stubs[*index];
 	memset(stub, 0, sizeof(*stub));
+	stub->ref = *ref;
 	stub->kind = ref->kind;
 	return stub;
 }
@@ -133,15 +187,6 @@ static long make_process_node(struct builder *b, const struct proc *proc, uint32
 	return (long)index;
 }
 
-/* @src (at most @size - 1 bytes of it) into @dst, terminated: only what it holds is written. */
-static void copy_text(char *dst, const char *src, size_t size)
-{
-	size_t n = strnlen(src, size - 1);
-
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
 /* Node @node, whole, from @stub: written once, its strings only as long as they are. */
 static void make_node(struct builder *b, struct snap_node *node, const struct node_stub *stub)
 {
@@ -156,8 +201,11 @@ static void make_node(struct builder *b, struct snap_node *node, const struct no
 	node->cgroup_id = d && !d->gone ? d->cgroup_id : 0;
 	copy_text(node->comm, stub->comm, sizeof(node->comm));
 	copy_text(node->name, stub->name, sizeof(node->name));
-	copy_text(node->user, d && !d->gone ? d->user : "", sizeof(node->user));
-	copy_text(node->cmdline, d && !d->gone ? d->cmdline : "", sizeof(node->cmdline));
+	node->user[0] = node->cmdline[0] = '\0';
+	if (d && !d->gone) {
+		copy_field(node->user, sizeof(node->user), d->user, sizeof(d->user));
+		copy_field(node->cmdline, sizeof(node->cmdline), d->cmdline, sizeof(d->cmdline));
+	}
 	if (stub->proc && b->in->resolver) /* as its own socket found it */
 		netns_name = resolver_netns_name(b->in->resolver, stub->netns);
 	node->netns_name[0] = '\0';
@@ -740,7 +788,6 @@ struct snapshot *snapshot_take(const struct snapshot_input *in)
 	struct builder b = { .in = in, .snap = snap, .frame = tracker_frame(in->tracker) };
 	const struct tracker_stats *stats = tracker_stats(in->tracker);
 	size_t nconns = tracker_conn_count(in->tracker), i;
-	struct node_index *entry, *tmp;
 
 	if (!snap)
 		return NULL;
@@ -766,10 +813,7 @@ struct snapshot *snapshot_take(const struct snapshot_input *in)
 	tracker_for_each_listener(in->tracker, copy_listener, &b);
 	if (in->topology)
 		topology_for_each_edge(in->topology, copy_edge, &b);
-	HASH_ITER (hh, b.index, entry, tmp) {
-		HASH_DEL(b.index, entry);
-		free(entry);
-	}
+	free(b.nodes.at);
 	free(b.slots);
 	if (!b.failed && make_nodes(&b))
 		b.failed = true;
