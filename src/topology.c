@@ -403,15 +403,18 @@ static void fold_socket(struct conn *conn, void *ctx)
 		count_lone(topo, conn);
 }
 
-static uint32_t tuple_hash(const struct tuple_key *key)
+/*
+ * Sockets waiting to be joined are hashed by their family and ports only, as the server sees
+ * them: a client finds its candidates without building its whole tuple, and most clients, whose
+ * servers are elsewhere, find none at once (the ports of a connection all but name it; the
+ * whole tuples of the candidates are compared).
+ */
+static uint32_t ports_hash(uint8_t family, uint16_t server_port, uint16_t client_port)
 {
-	uint64_t words[sizeof(*key) / 8], h = 0x9e3779b97f4a7c15ull;
-	size_t i;
+	uint64_t h = ((uint64_t)family << 32 | (uint32_t)server_port << 16 | client_port) *
+		     0x9e3779b97f4a7c15ull;
 
-	memcpy(words, key, sizeof(words));
-	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		h = (h ^ words[i]) * 0xbf58476d1ce4e5b9ull;
-	return (uint32_t)(h ^ h >> 32);
+	return (uint32_t)(h >> 32);
 }
 
 /* Whether server socket @a is a better peer than @b for client @client (see below). */
@@ -435,12 +438,13 @@ static bool better_peer(const struct conn *client, const struct conn *a, const s
  * the next client with that port did: so the first one accepted after the client's connect is
  * its own (or else the latest before it, when the records' times do not say).
  */
-static struct conn *server_for(struct topology *topo, const struct conn *client,
-			       const struct tuple_key *key)
+static struct conn *server_for(struct topology *topo, const struct conn *client)
 {
-	uint32_t hash = tuple_hash(key);
+	uint32_t hash = ports_hash(client->family, client->rport, client->lport);
 	size_t mask = topo->servers_size - 1, at;
 	struct conn *best = NULL;
+	struct tuple_key key;
+	bool made = false;
 
 	for (at = hash & mask; topo->servers[at].slot; at = (at + 1) & mask) {
 		struct tuple_key other;
@@ -451,8 +455,12 @@ static struct conn *server_for(struct topology *topo, const struct conn *client,
 		server = tracker_conn_at(topo->tracker, topo->servers[at].slot - 1);
 		if (server->topo_state & TOPO_JOINED)
 			continue;
+		if (!made) { /* the client's tuple reversed: what its server's would be */
+			key = tuple_of(client, true);
+			made = true;
+		}
 		other = tuple_of(server, false);
-		if (memcmp(&other, key, sizeof(other)))
+		if (memcmp(&other, &key, sizeof(other)))
 			continue;
 		if (!best || better_peer(client, server, best))
 			best = server;
@@ -467,6 +475,8 @@ static void join_lone_sockets(struct topology *topo)
 
 	for (i = 0; i < topo->nlone; i++)
 		nservers += tracker_conn_at(topo->tracker, topo->lone[i])->dir == CONN_IN;
+	if (!nservers)
+		return; /* no client can join */
 	while (size < 2 * nservers + 2)
 		size *= 2;
 	if (size > topo->servers_size) {
@@ -482,26 +492,22 @@ static void join_lone_sockets(struct topology *topo)
 	mask = topo->servers_size - 1;
 	for (i = 0; i < topo->nlone; i++) {
 		struct conn *conn = tracker_conn_at(topo->tracker, topo->lone[i]);
-		struct tuple_key key;
 		uint32_t hash;
 		size_t at;
 
 		if (conn->dir != CONN_IN)
 			continue;
-		key = tuple_of(conn, false);
-		hash = tuple_hash(&key);
+		hash = ports_hash(conn->family, conn->lport, conn->rport);
 		for (at = hash & mask; topo->servers[at].slot; at = (at + 1) & mask)
 			;
 		topo->servers[at] = (struct server_slot){ conn->slot + 1, hash };
 	}
 	for (i = 0; i < topo->nlone; i++) {
 		struct conn *conn = tracker_conn_at(topo->tracker, topo->lone[i]), *server;
-		struct tuple_key peer;
 
 		if (conn->dir != CONN_OUT)
 			continue;
-		peer = tuple_of(conn, true);
-		server = server_for(topo, conn, &peer);
+		server = server_for(topo, conn);
 		if (!server)
 			continue;
 		conn->topo_peer = server->slot + 1;
