@@ -152,8 +152,19 @@ int addr_text_len(int family, const uint8_t *addr, uint16_t port)
 		len = addr_format(text, sizeof(text), family, addr, port);
 		return len < 0 ? 1 : len; /* "?" */
 	}
-	return decimal_len(addr[0]) + decimal_len(addr[1]) + decimal_len(addr[2]) +
-	       decimal_len(addr[3]) + 3 + 1 + decimal_len(port);
+	return (addr[0] < 10  ? 1 :
+		addr[0] < 100 ? 2 :
+				3) +
+	       (addr[1] < 10  ? 1 :
+		addr[1] < 100 ? 2 :
+				3) +
+	       (addr[2] < 10  ? 1 :
+		addr[2] < 100 ? 2 :
+				3) +
+	       (addr[3] < 10  ? 1 :
+		addr[3] < 100 ? 2 :
+				3) +
+	       3 + 1 + decimal_len(port);
 }
 
 /*
@@ -174,19 +185,25 @@ static uint64_t decimal_order(unsigned int value, int width, unsigned int shift,
 	return code;
 }
 
-/* decimal_order(port, 5, 1, 0), with constant divisions: once per row of every frame. */
-static uint64_t port_order(unsigned int port)
+/* decimal_order(port, 5, 1, 0), straight-line: once per row of every frame. */
+static uint64_t port_order(unsigned int p)
 {
-	unsigned int digits[5], n = (unsigned int)decimal_len(port), i;
-	uint64_t code = 0;
+	unsigned int d4 = p % 10 + 1, q = p / 10, d3 = q % 10 + 1, d2, d1, d0;
 
-	for (i = 0; i < 5; i++) {
-		digits[4 - i] = port % 10;
-		port /= 10;
-	}
-	for (i = 0; i < 5; i++) /* the number's digits first, then what is past its end */
-		code = code * 11 + (i < n ? digits[5 - n + i] + 1 : 0);
-	return code;
+	q /= 10;
+	d2 = q % 10 + 1;
+	q /= 10;
+	d1 = q % 10 + 1;
+	d0 = q / 10 + 1;
+	if (p >= 10000)
+		return (((d0 * 11ull + d1) * 11 + d2) * 11 + d3) * 11 + d4;
+	if (p >= 1000)
+		return (((d1 * 11ull + d2) * 11 + d3) * 11 + d4) * 11;
+	if (p >= 100)
+		return ((d2 * 11ull + d3) * 11 + d4) * 121;
+	if (p >= 10)
+		return (d3 * 11ull + d4) * 1331;
+	return d4 * 14641ull;
 }
 
 /* decimal_order() of every octet, followed by '.' and by ':', worked out once. */
