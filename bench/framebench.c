@@ -4,7 +4,7 @@
  * folding the edges and taking the snapshot, then rendering each of the three views into a grid,
  * as the screen does every refresh; also the batch outputs of that snapshot (-b text and JSON).
  *
- * usage: framebench [-c CONNECTIONS] [-p PROCESSES] [-f FRAMES] [-r ROWS] [-C COLS] [-X]
+ * usage: framebench [-c CONNECTIONS] [-p PROCESSES] [-f FRAMES] [-r ROWS] [-C COLS] [-X] [-q]
  *
  * The world, built through tracker_apply() as the kernel's records would build it: PROCESSES
  * (default 1,000) processes, a tenth of them servers in containers (each listening on a port of
@@ -17,14 +17,22 @@
  * Per frame, timed with CLOCK_MONOTONIC, FRAMES (default 15) frames for each view after one
  * warm-up frame:
  *   ingest    applying the frame's records and byte counts (the tracker's input, not a frame cost)
- *   snapshot  topology_update() + snapshot_take() (+ freeing the previous one)
- *   render    view_sync() + view_render() into a ROWS x COLS grid (default 50 x 200)
+ *   snapshot  topology_update() + snapshot_take() (into the previous one's memory), split into
+ *             fold (topology_update()) and take (the rest)
+ *   render    view_show() into a ROWS x COLS grid (default 50 x 200): view_sync() and
+ *             view_render() with the rows listed and sorted once, as conntop's redraw does
  *   end       tracker_end_frame()
  *   frame     snapshot + render + end: what the screen pays per refresh
  *   text/json export_text()/export_json() of the whole snapshot to /dev/null (batch mode, -o);
  *             -X leaves them out (0), for profiling the frame alone
+ * With -q, each frame is a batch frame instead, as the benchmark's headless runs make them
+ * (conntop -b --format json --port 1): no view; "render" times the frame's filtered JSON on
+ * /dev/null (the counters, no row), and there are no text and json lines' worth.
  * Prints a line per view and measure: "VIEW MEASURE median MS min MS max MS" (milliseconds),
- * after a line "world conns N nodes N edges N procs N" read from the last snapshot.
+ * after a line "world conns N nodes N edges N procs N" read from the last snapshot; then a line
+ * "memory base_kb N rss_kb N peak_kb N": VmRSS before the world was built and after the last
+ * frame, and VmHWM (run at two sizes, the difference over the difference in connections is what
+ * a tracked connection costs).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -50,10 +58,21 @@
 #define MAX_FRAMES  1000
 #define FIRST_CPORT 10000 /* local clients' ports: FIRST_CPORT + pair number (mod 50000) */
 
-enum measure { M_INGEST, M_SNAPSHOT, M_RENDER, M_END, M_FRAME, M_TEXT, M_JSON, M_COUNT };
+enum measure {
+	M_INGEST,
+	M_SNAPSHOT,
+	M_RENDER,
+	M_END,
+	M_FRAME,
+	M_TEXT,
+	M_JSON,
+	M_FOLD,
+	M_TAKE,
+	M_COUNT
+};
 
-static const char *const measure_names[M_COUNT] = { "ingest", "snapshot", "render", "end",
-						    "frame",  "text",	  "json" };
+static const char *const measure_names[M_COUNT] = { "ingest", "snapshot", "render", "end", "frame",
+						    "text",   "json",	  "fold",   "take" };
 
 struct bench {
 	struct tracker *tracker;
@@ -70,6 +89,7 @@ struct bench {
 	int remotes;
 	uint64_t tick; /* byte counts grow with it */
 	bool exports; /* time the batch outputs too (not with -X) */
+	bool quiet; /* -q: headless batch frames filtered to a port nothing uses */
 };
 
 static uint64_t mono_ns(void)
@@ -236,16 +256,18 @@ static void ingest(struct bench *b)
 static int frame(struct bench *b, uint64_t t[M_COUNT])
 {
 	struct snapshot *prev = b->snap;
-	uint64_t t0 = mono_ns(), t1, t2, t3, t4, t5;
+	uint64_t t0 = mono_ns(), t1, t1b, t2, t3, t4, t5;
 
 	ingest(b);
 	t1 = mono_ns();
 	if (topology_update(b->topo, b->tracker))
 		return -ENOMEM;
+	t1b = mono_ns();
 	b->snap = snapshot_take(&(struct snapshot_input){
 		.tracker = b->tracker,
 		.topology = b->topo,
 		.prev = prev,
+		.reuse = prev, /* as conntop's frames do, unless paused */
 		.host = "benchhost",
 		.kernel = "6.1.0-bench",
 		.source_name = "eBPF, ring buffer",
@@ -255,10 +277,16 @@ static int frame(struct bench *b, uint64_t t[M_COUNT])
 	});
 	if (!b->snap)
 		return -ENOMEM;
-	snapshot__free(prev);
 	t2 = mono_ns();
-	view_sync(&b->view, b->snap, b->grid->rows);
-	view_render(b->snap, &b->view, b->grid);
+	if (b->quiet) { /* what conntop -b --port 1 prints each frame */
+		struct snapshot *out = snapshot_filtered(b->snap, &b->view.filter);
+
+		if (!out || export_json(b->devnull, out) || fflush(b->devnull))
+			return -EIO;
+		snapshot__free(out);
+	} else {
+		view_show(&b->view, b->snap, b->grid); /* what conntop's redraw does */
+	}
 	t3 = mono_ns();
 	tracker_end_frame(b->tracker);
 	t4 = mono_ns();
@@ -269,12 +297,29 @@ static int frame(struct bench *b, uint64_t t[M_COUNT])
 		return -EIO;
 	t[M_INGEST] = t1 - t0;
 	t[M_SNAPSHOT] = t2 - t1;
+	t[M_FOLD] = t1b - t1;
+	t[M_TAKE] = t2 - t1b;
 	t[M_RENDER] = t3 - t2;
 	t[M_END] = t4 - t3;
 	t[M_FRAME] = t4 - t1;
 	t[M_TEXT] = t5 - t4;
 	t[M_JSON] = mono_ns() - t5;
 	return 0;
+}
+
+/* A field of /proc/self/status in kB ("VmRSS:"), or 0. */
+static long status_kb(const char *field)
+{
+	char line[256];
+	long kb = 0;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, strlen(field)))
+			kb = strtol(line + strlen(field), NULL, 10);
+	if (f)
+		fclose(f);
+	return kb;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -287,7 +332,7 @@ static int cmp_u64(const void *a, const void *b)
 static void __attribute__((noreturn)) usage(void)
 {
 	fprintf(stderr, "usage: framebench [-c CONNECTIONS] [-p PROCESSES] [-f FRAMES] [-r ROWS] "
-			"[-C COLS] [-X]\n");
+			"[-C COLS] [-X] [-q]\n");
 	exit(2);
 }
 
@@ -309,10 +354,11 @@ int main(int argc, char **argv)
 	static uint64_t t[3][M_COUNT][MAX_FRAMES];
 	struct bench b = { 0 };
 	int conns = 50000, frames = 15, rows = 50, cols = 200, opt;
+	long rss_base;
 
 	b.procs = 1000;
 	b.exports = true;
-	while ((opt = getopt(argc, argv, "c:p:f:r:C:X")) != -1) {
+	while ((opt = getopt(argc, argv, "c:p:f:r:C:Xq")) != -1) {
 		switch (opt) {
 		case 'c':
 			conns = (int)number(optarg, 10, 1000000);
@@ -332,6 +378,10 @@ int main(int argc, char **argv)
 		case 'X':
 			b.exports = false;
 			break;
+		case 'q':
+			b.quiet = true;
+			b.exports = false;
+			break;
 		default:
 			usage();
 		}
@@ -348,6 +398,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	view_init(&b.view, NULL, 1.0);
+	if (b.quiet)
+		b.view.filter.port = 1;
+	rss_base = status_kb("VmRSS:");
 	build(&b, conns);
 	if (frame(&b, (uint64_t[M_COUNT]){ 0 }))
 		goto fail;
@@ -377,6 +430,9 @@ int main(int argc, char **argv)
 			       (double)t[v][m][frames / 2] / 1e6, (double)t[v][m][0] / 1e6,
 			       (double)t[v][m][frames - 1] / 1e6);
 		}
+	/* What the world costs: the tracker, the edges, one snapshot and the view, as in conntop. */
+	printf("memory base_kb %ld rss_kb %ld peak_kb %ld\n", rss_base, status_kb("VmRSS:"),
+	       status_kb("VmHWM:"));
 	snapshot__free(b.snap);
 	grid__free(b.grid);
 	topology__free(b.topo);

@@ -87,8 +87,7 @@ static int redraw(struct app *app)
 		if (!app->grid)
 			return 0; /* a 0x0 terminal: nothing to draw until it grows */
 	}
-	view_sync(&app->view, app->shown, rows); /* the selection within the new size */
-	view_render(app->shown, &app->view, app->grid);
+	view_show(&app->view, app->shown, app->grid); /* the selection within the new size, too */
 	ui_paint(app->ui, app->grid);
 	return 0;
 }
@@ -109,16 +108,31 @@ static enum export_format output_format(const struct app *app)
 	return export_format_of_path(app->opts->output);
 }
 
+/*
+ * What the filter keeps of @snap: a copy, or @snap itself when there is no filter (a frame of
+ * 100,000 rows is not copied to be written whole). Give it back with put_filtered().
+ */
+static struct snapshot *get_filtered(const struct app *app, struct snapshot *snap)
+{
+	return filter_active(&app->view.filter) ? snapshot_filtered(snap, &app->view.filter) : snap;
+}
+
+static void put_filtered(struct snapshot *filtered, const struct snapshot *snap)
+{
+	if (filtered != snap)
+		snapshot__free(filtered);
+}
+
 static int fill_output(FILE *out, const void *ctx)
 {
 	const struct app *app = ctx;
-	struct snapshot *snap = snapshot_filtered(app->latest, &app->view.filter);
+	struct snapshot *snap = get_filtered(app, app->latest);
 	int err;
 
 	if (!snap)
 		return -ENOMEM;
 	err = export_write(out, snap, output_format(app));
-	snapshot__free(snap);
+	put_filtered(snap, app->latest);
 	return err;
 }
 
@@ -139,7 +153,7 @@ static int write_output(struct app *app)
 static int print_frame(struct app *app)
 {
 	enum export_format format = app->opts->format == EXPORT_JSON ? EXPORT_JSON : EXPORT_TEXT;
-	struct snapshot *snap = snapshot_filtered(app->latest, &app->view.filter);
+	struct snapshot *snap = get_filtered(app, app->latest);
 	int err;
 
 	if (!snap) {
@@ -149,7 +163,7 @@ static int print_frame(struct app *app)
 	err = export_write(stdout, snap, format);
 	if (!err && fflush(stdout))
 		err = -errno;
-	snapshot__free(snap);
+	put_filtered(snap, app->latest);
 	if (err == -EPIPE) { /* the reader went away, as with `conntop -b | head` */
 		loop_quit(app->loop, 0);
 		return 0;
@@ -196,6 +210,16 @@ static int publish(struct app *app, const struct recorded_frame *frame)
 	if (topology_update(app->topology, app->tracker)) {
 		log_error("failed to fold the connections into edges: out of memory");
 		return -ENOMEM;
+	}
+	/*
+	 * The newest frame is replaced now, unless the screen is paused on it: the new one takes its
+	 * memory (no arrays allocated and faulted in afresh, and never two frames' worth at once).
+	 */
+	if (app->latest && !(app->view.paused && app->latest == app->shown)) {
+		in.reuse = app->latest;
+		if (app->shown == app->latest)
+			app->shown = NULL;
+		app->latest = NULL;
 	}
 	snap = snapshot_take(&in);
 	if (!snap) {
@@ -348,7 +372,7 @@ static int fill_job(FILE *out, const void *ctx)
 /* The `e` key: what is on screen, filtered as it is, written whole or not at all. */
 static void export_shown(struct app *app)
 {
-	struct snapshot *snap = snapshot_filtered(app->shown, &app->view.filter);
+	struct snapshot *snap = get_filtered(app, app->shown);
 	const char *path = app->view.export_path;
 	char text[VIEW_INPUT_LEN + 128];
 	struct export_job job = { snap, export_format_of_path(path) };
@@ -361,7 +385,7 @@ static void export_shown(struct app *app)
 			 "Exported %zu connections, %zu nodes, %zu edges to %.200s", snap->nconns,
 			 snap->nnodes, snap->nedges, path);
 	view_message(&app->view, text);
-	snapshot__free(snap);
+	put_filtered(snap, app->shown);
 }
 
 /* What the view asks of the application. */

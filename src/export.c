@@ -82,7 +82,7 @@ static void conn_cell(const void *ctx, size_t row, int col, char *buf, size_t si
 {
 	const struct snapshot *snap = ctx;
 
-	table_cell(&snap->conns[row], conn_columns[col], buf, size);
+	table_cell(snap, &snap->conns[row], conn_columns[col], buf, size);
 }
 
 static void print_conns(FILE *out, const struct snapshot *snap)

@@ -179,7 +179,8 @@ static void json_edge(FILE *out, const struct snapshot *snap, const struct snap_
 
 static void json_conn(FILE *out, const struct snapshot *snap, const struct snap_conn *c)
 {
-	char state[32];
+	char state[32], addr[ADDR_PORT_LEN];
+	const char *comm = snap_conn_comm(snap, c);
 
 	fprintf(out, "{\"cookie\":%llu,\"pid\":", (unsigned long long)c->cookie);
 	if (c->pid)
@@ -187,16 +188,19 @@ static void json_conn(FILE *out, const struct snapshot *snap, const struct snap_
 	else
 		fputs("null", out);
 	fputs(",\"comm\":", out);
-	json_str(out, FIELD(c->comm));
+	json_str(out, comm, SNAP_COMM_LEN);
 	fprintf(out, ",\"netns\":%u,\"cgroup_id\":%llu,\"container\":", c->netns,
 		(unsigned long long)c->cgroup_id);
-	json_container(out, &c->container);
+	json_container(out, snap_conn_container(snap, c));
 	fprintf(out, ",\"direction\":\"%s\",\"local\":", c->dir == CONN_IN ? "in" : "out");
-	json_str(out, FIELD(c->local));
+	snap_conn_local(c, FIELD(addr));
+	json_str(out, FIELD(addr));
 	fputs(",\"remote\":", out);
-	json_str(out, FIELD(c->remote));
+	snap_conn_remote(c, FIELD(addr));
+	json_str(out, FIELD(addr));
 	fprintf(out, ",\"local_port\":%u,\"remote_port\":%u,\"state\":", c->lport, c->rport);
-	table_cell(c, COL_STATE, FIELD(state)); /* as the screen says it: CLOSED once closed */
+	table_cell(snap, c, COL_STATE,
+		   FIELD(state)); /* as the screen says it: CLOSED once closed */
 	json_str(out, FIELD(state));
 	fputs(",\"age_s\":", out);
 	json_seconds(out, c->age_ns);

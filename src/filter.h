@@ -30,7 +30,9 @@ bool filter_active(const struct snapshot_filter *f);
 /* "port 80, container web": the criteria in force, or "" for none. */
 void filter_describe(const struct snapshot_filter *f, char *buf, size_t size);
 
-bool filter_conn(const struct snapshot_filter *f, const struct snap_conn *conn);
+/* Whether @f keeps @conn, a row of @snap. */
+bool filter_conn(const struct snapshot_filter *f, const struct snapshot *snap,
+		 const struct snap_conn *conn);
 /* An edge matches on its port and when either end does: a container keeps its clients. */
 bool filter_edge(const struct snapshot_filter *f, const struct snapshot *snap,
 		 const struct snap_edge *edge);

@@ -6,22 +6,62 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <uthash.h>
 
 #include "array.h"
+#include "hash.h"
 #include "sanitize.h"
+#include "scratch.h"
 
-struct node_index {
-	struct node_ref key;
-	size_t index;
-	UT_hash_handle hh;
+/* Nodes by their reference: open addressing, 1 + a stub's index per entry (0: free). */
+struct node_map {
+	uint32_t *at;
+	size_t size; /* a power of two */
 };
+
+/* A process of the tracker met in this frame: its shared part and its node, found once. */
+struct proc_slot {
+	const struct proc *proc; /* NULL: free */
+	uint32_t shared; /* into snap->procs */
+	uint32_t node; /* into snap->nodes */
+	uint64_t cgroup_id; /* its cgroup from /proc, 0 unknown: its sockets' should be the same */
+};
+
+struct sort_key;
+
+/*
+ * A node while the snapshot is built: what it sorts by and what it adds up. Nodes are 5 KB (a
+ * command line): each is written whole only once, in its sorted place, from its stub.
+ */
+struct node_stub {
+	struct node_ref ref; /* what it is found by */
+	uint8_t kind; /* enum node_kind */
+	uint8_t nlistening;
+	uint32_t pid, netns;
+	uint64_t start_ticks;
+	const struct proc *proc; /* its details, when the process is at hand */
+	char comm[SNAP_COMM_LEN];
+	char name[SNAP_NAME_LEN];
+	uint16_t listening[SNAP_MAX_LISTEN];
+	uint32_t conns_in, conns_out, opened;
+	uint64_t bytes_sent, bytes_received, sent_delta, received_delta;
+};
+
+/* How many rows ahead write_row() asks for a connection: enough misses in flight at once. */
+#define PREFETCH_AHEAD 8
 
 struct builder {
 	const struct snapshot_input *in;
 	struct snapshot *snap;
-	size_t conn_cap, node_cap, edge_cap;
-	struct node_index *index;
+	uint64_t frame; /* tracker_frame(): which rows are fresh */
+	struct node_stub *stubs; /* the nodes, in the order they were met */
+	size_t nstubs, stubs_cap;
+	struct sort_key *keys; /* one per connection (scratch) */
+	size_t nkeys, keys_cap;
+	int width; /* the longest address as text */
+	size_t conn_cap, node_cap, edge_cap, proc_cap;
+	struct node_map nodes;
+	struct proc_slot *slots; /* open addressing by pointer; a power of two of them */
+	size_t nslots;
 	bool failed;
 };
 
@@ -33,92 +73,242 @@ static bool grow(struct builder *b, void *items, size_t n, size_t *cap, size_t s
 	return !b->failed;
 }
 
+/* @src (at most @size - 1 bytes of it) into @dst, terminated: only what it holds is written. */
+static void copy_text(char *dst, const char *src, size_t size)
+{
+	size_t n = strnlen(src, size - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* The same from a field of @srcsize bytes, which may lack its NUL. */
+static void copy_field(char *dst, size_t dstsize, const char *src, size_t srcsize)
+{
+	size_t n = strnlen(src, dstsize - 1 < srcsize ? dstsize - 1 : srcsize);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 static void fill_container(struct snap_container *out, const struct proc *proc)
 {
 	const struct proc_detail *d = proc ? proc->detail : NULL;
 
-	memset(out, 0, sizeof(*out));
-	if (!d || d->gone || d->container.runtime == CT_RUNTIME_NONE)
+	if (!d || d->gone || d->container.runtime == CT_RUNTIME_NONE) {
+		memset(out, 0, sizeof(*out));
 		return;
+	}
 	/* The container module made these printable already. */
-	snprintf(out->runtime, sizeof(out->runtime), "%s",
-		 container_runtime_name(d->container.runtime));
-	snprintf(out->id, sizeof(out->id), "%s", d->container.id);
-	snprintf(out->name, sizeof(out->name), "%s",
-		 d->container_name.name[0] ? d->container_name.name : d->container.id);
+	copy_text(out->runtime, container_runtime_name(d->container.runtime), sizeof(out->runtime));
+	copy_field(out->id, sizeof(out->id), d->container.id, sizeof(d->container.id));
+	if (d->container_name.name[0])
+		copy_field(out->name, sizeof(out->name), d->container_name.name,
+			   sizeof(d->container_name.name));
+	else
+		copy_field(out->name, sizeof(out->name), d->container.id, sizeof(d->container.id));
+	out->pod[0] = '\0';
 	if (d->container_name.pod_name[0])
 		snprintf(out->pod, sizeof(out->pod), "%s/%s", d->container_name.pod_namespace,
 			 d->container_name.pod_name);
 }
 
-static struct snap_node *node_new(struct builder *b, const struct node_ref *ref, size_t *index)
+/* Room for @n nodes in the map, at most half full. */
+static bool node_map_reserve(struct builder *b, size_t n)
 {
-	struct snapshot *snap = b->snap;
-	struct node_index *entry;
-	struct snap_node *node;
+	struct node_map *m = &b->nodes;
+	size_t size = 256, i;
+	uint32_t *at;
 
-	HASH_FIND(hh, b->index, ref, sizeof(*ref), entry);
-	if (entry) {
-		*index = entry->index;
-		return NULL;
-	}
-	if (!grow(b, &snap->nodes, snap->nnodes, &b->node_cap, sizeof(*snap->nodes)) ||
-	    !(entry = calloc(1, sizeof(*entry)))) {
+	while (size < 2 * n)
+		size *= 2;
+	if (size <= m->size)
+		return true;
+	at = calloc(size, sizeof(*at));
+	if (!at) {
 		b->failed = true;
-		return NULL;
+		return false;
 	}
-	entry->key = *ref;
-	entry->index = *index = snap->nnodes++;
-	HASH_ADD(hh, b->index, key, sizeof(entry->key), entry);
-	node = &snap->nodes[entry->index];
-	memset(node, 0, sizeof(*node));
-	node->kind = ref->kind;
-	return node;
+	for (i = 0; i < b->nstubs; i++) { /* the stubs there are, again */
+		size_t j = hash_words(&b->stubs[i].ref, sizeof(b->stubs[i].ref)) & (size - 1);
+
+		while (at[j])
+			j = (j + 1) & (size - 1);
+		at[j] = (uint32_t)i + 1;
+	}
+	free(m->at);
+	m->at = at;
+	m->size = size;
+	return true;
 }
 
-/* The index of the node of process @proc, made on first sight. -1 when out of memory. */
-static long process_node(struct builder *b, const struct proc *proc, uint32_t netns)
+/* The stub of node @ref: NULL with *@index when it has one, else a new one, zeroed. */
+static struct node_stub *node_new(struct builder *b, const struct node_ref *ref, size_t *index)
+{
+	struct node_map *m = &b->nodes;
+	struct node_stub *stub;
+	size_t j;
+
+	if (2 * (b->nstubs + 1) > m->size && !node_map_reserve(b, b->nstubs + 1))
+		return NULL;
+	for (j = hash_words(ref, sizeof(*ref)) & (m->size - 1); m->at[j];
+	     j = (j + 1) & (m->size - 1))
+		if (!memcmp(&b->stubs[m->at[j] - 1].ref, ref, sizeof(*ref))) {
+			*index = m->at[j] - 1;
+			return NULL;
+		}
+	if (!grow(b, &b->stubs, b->nstubs, &b->stubs_cap, sizeof(*b->stubs)))
+		return NULL;
+	*index = b->nstubs;
+	m->at[j] = (uint32_t)++b->nstubs;
+	stub = &b->stubs[*index];
+	memset(stub, 0, sizeof(*stub));
+	stub->ref = *ref;
+	stub->kind = ref->kind;
+	return stub;
+}
+
+/* The node of process @proc, made on first sight. -1 when out of memory. */
+static long make_process_node(struct builder *b, const struct proc *proc, uint32_t netns)
 {
 	struct node_ref ref = { .kind = NODE_PROCESS, .proc = proc->key };
-	const struct proc_detail *d = proc->detail;
-	const char *netns_name;
-	struct snap_node *node;
+	struct node_stub *stub;
 	size_t index;
 
-	node = node_new(b, &ref, &index);
-	if (!node)
+	stub = node_new(b, &ref, &index);
+	if (!stub)
 		return b->failed ? -1 : (long)index;
-	node->pid = proc->key.pid;
-	node->start_ticks = proc->key.start_ticks;
-	node->netns = netns;
-	sanitize(node->comm, sizeof(node->comm), proc->comm, sizeof(proc->comm));
-	snprintf(node->name, sizeof(node->name), "%s[%u]", node->comm, node->pid);
+	stub->pid = proc->key.pid;
+	stub->start_ticks = proc->key.start_ticks;
+	stub->netns = netns;
+	stub->proc = proc;
+	sanitize(stub->comm, sizeof(stub->comm), proc->comm, sizeof(proc->comm));
+	snprintf(stub->name, sizeof(stub->name), "%s[%u]", stub->comm, stub->pid);
+	return (long)index;
+}
+
+/* Node @node, whole, from @stub: written once, its strings only as long as they are. */
+static void make_node(struct builder *b, struct snap_node *node, const struct node_stub *stub)
+{
+	const struct proc_detail *d = stub->proc ? stub->proc->detail : NULL;
+	const char *netns_name = NULL;
+
+	node->kind = stub->kind;
+	node->pid = stub->pid;
+	node->start_ticks = stub->start_ticks;
+	node->netns = stub->netns;
+	node->ppid = d && !d->gone ? (uint32_t)d->ppid : 0;
+	node->cgroup_id = d && !d->gone ? d->cgroup_id : 0;
+	copy_text(node->comm, stub->comm, sizeof(node->comm));
+	copy_text(node->name, stub->name, sizeof(node->name));
+	node->user[0] = node->cmdline[0] = '\0';
 	if (d && !d->gone) {
-		node->cgroup_id = d->cgroup_id;
-		node->ppid = d->ppid;
-		memcpy(node->user, d->user, sizeof(node->user));
-		memcpy(node->cmdline, d->cmdline, sizeof(node->cmdline));
+		copy_field(node->user, sizeof(node->user), d->user, sizeof(d->user));
+		copy_field(node->cmdline, sizeof(node->cmdline), d->cmdline, sizeof(d->cmdline));
 	}
-	netns_name = b->in->resolver ? resolver_netns_name(b->in->resolver, netns) : NULL;
+	if (stub->proc && b->in->resolver) /* as its own socket found it */
+		netns_name = resolver_netns_name(b->in->resolver, stub->netns);
+	node->netns_name[0] = '\0';
 	if (netns_name)
 		sanitize(node->netns_name, sizeof(node->netns_name), netns_name,
 			 strlen(netns_name));
-	fill_container(&node->container, proc);
-	return (long)index;
+	fill_container(&node->container, stub->proc);
+	memcpy(node->listening, stub->listening, sizeof(node->listening));
+	node->nlistening = stub->nlistening;
+	node->conns_in = stub->conns_in;
+	node->conns_out = stub->conns_out;
+	node->opened = stub->opened;
+	node->bytes_sent = stub->bytes_sent;
+	node->bytes_received = stub->bytes_received;
+	node->sent_delta = stub->sent_delta;
+	node->received_delta = stub->received_delta;
+}
+
+static size_t slot_of(const struct builder *b, const struct proc *proc)
+{
+	uint64_t h = (uint64_t)(uintptr_t)proc * 0x9e3779b97f4a7c15ull;
+
+	return (size_t)(h >> 32) & (b->nslots - 1);
+}
+
+/* Room for @n processes at most half full. */
+static bool slots_reserve(struct builder *b, size_t n)
+{
+	struct proc_slot *old = b->slots;
+	size_t nold = b->nslots, want = 64, i;
+
+	while (want < 2 * n)
+		want *= 2;
+	if (want <= b->nslots)
+		return true;
+	b->slots = calloc(want, sizeof(*b->slots));
+	if (!b->slots) {
+		b->slots = old;
+		b->failed = true;
+		return false;
+	}
+	b->nslots = want;
+	for (i = 0; i < nold; i++) {
+		size_t at;
+
+		if (!old[i].proc)
+			continue;
+		for (at = slot_of(b, old[i].proc); b->slots[at].proc; at = (at + 1) & (want - 1))
+			;
+		b->slots[at] = old[i];
+	}
+	free(old);
+	return true;
+}
+
+/*
+ * Process @proc in this snapshot: its shared part (name, container) and its node, made on first
+ * sight and found again by pointer. NULL when out of memory.
+ */
+static const struct proc_slot *process(struct builder *b, const struct proc *proc, uint32_t netns)
+{
+	struct snapshot *snap = b->snap;
+	struct snap_proc *shared;
+	size_t at;
+	long node;
+
+	if (2 * (snap->nprocs + 1) > b->nslots && !slots_reserve(b, snap->nprocs + 1))
+		return NULL;
+	for (at = slot_of(b, proc); b->slots[at].proc; at = (at + 1) & (b->nslots - 1))
+		if (b->slots[at].proc == proc)
+			return &b->slots[at];
+	node = make_process_node(b, proc, netns);
+	if (node < 0 || !grow(b, &snap->procs, snap->nprocs, &b->proc_cap, sizeof(*snap->procs)))
+		return NULL;
+	shared = &snap->procs[snap->nprocs];
+	shared->pid = proc->key.pid;
+	sanitize(shared->comm, sizeof(shared->comm), proc->comm, sizeof(proc->comm));
+	fill_container(&shared->container, proc);
+	b->slots[at] =
+		(struct proc_slot){ proc, (uint32_t)snap->nprocs++, (uint32_t)node,
+				    proc->detail && !proc->detail->gone ? proc->detail->cgroup_id :
+									  0 };
+	return &b->slots[at];
+}
+
+static long process_node(struct builder *b, const struct proc *proc, uint32_t netns)
+{
+	const struct proc_slot *slot = process(b, proc, netns);
+
+	return slot ? (long)slot->node : -1;
 }
 
 static long address_node(struct builder *b, uint8_t family, const uint8_t *addr)
 {
 	struct node_ref ref = { .kind = NODE_ADDRESS, .family = family };
-	struct snap_node *node;
+	struct node_stub *stub;
 	size_t index;
 
 	memcpy(ref.addr, addr, sizeof(ref.addr));
-	node = node_new(b, &ref, &index);
-	if (!node)
+	stub = node_new(b, &ref, &index);
+	if (!stub)
 		return b->failed ? -1 : (long)index;
-	if (!inet_ntop(family, addr, node->name, sizeof(node->name)))
-		snprintf(node->name, sizeof(node->name), "?");
+	addr_format_host(stub->name, sizeof(stub->name), family, addr); /* "?" if not inet */
 	return (long)index;
 }
 
@@ -128,64 +318,116 @@ static uint64_t since(uint64_t now, uint64_t before)
 	return now > before ? now - before : 0;
 }
 
-static void copy_conn(const struct conn *conn, void *ctx)
+/*
+ * Rows are ordered open before closed, then by pid, direction, local address as text (strcmp),
+ * and the cookie breaks ties. Each connection gets a key as it is met: a number that sorts as
+ * its local address's text would (addr_text_order()), its cookie, and where it goes. The keys go
+ * into buckets of (closed, pid, direction) by counting, in place, are compared only within a
+ * bucket, and then each row is written once, in its place: nothing is formatted, and no row
+ * moves after it is written.
+ */
+struct sort_key {
+	uint64_t text; /* addr_text_order() of the local address: exact for IPv4 */
+	uint64_t cookie;
+	const struct conn *conn;
+	uint32_t proc; /* 1 + its process's shared part, or SNAP_NO_PROC */
+	uint32_t bucket; /* closed << 1 | direction, then the whole bucket */
+};
+
+/* Whether the text says it all: for IPv6 it holds the start only (addr_text_order()). */
+static bool text_exact(uint64_t text)
+{
+	return text >> 62 != 3;
+}
+
+/*
+ * A connection met: its key, and its share of its process node's counts. The row itself is
+ * written later, in its place (write_row()).
+ */
+static void collect_conn(const struct conn *conn, void *ctx)
 {
 	struct builder *b = ctx;
 	struct snapshot *snap = b->snap;
-	const struct proc_detail *d = conn->proc ? conn->proc->detail : NULL;
-	struct snap_conn *row;
-	uint64_t end;
-	long node;
+	struct ct_traffic shown;
+	struct sort_key *key;
+	struct node_stub *node;
+	const struct proc_slot *slot;
+	bool exact;
+	int len;
 
-	if (!grow(b, &snap->conns, snap->nconns, &b->conn_cap, sizeof(*snap->conns)))
+	if (b->nkeys == b->keys_cap) { /* never: there are as many keys as the tracker said */
+		b->failed = true;
 		return;
-	row = &snap->conns[snap->nconns++];
-	memset(row, 0, sizeof(*row));
-	row->cookie = conn->cookie;
-	end = conn->closed ? conn->closed_ns : snap->now_ns;
-	row->age_ns = end > conn->opened_ns ? end - conn->opened_ns : 0;
-	row->cgroup_id = conn->cgroup_id;
-	row->netns = conn->netns;
-	row->family = conn->family;
-	row->state = conn->state;
-	row->dir = conn->dir;
-	row->closed = conn->closed;
-	row->seeded = conn->seeded;
-	row->fresh = !conn->seeded && conn->first_frame == tracker_frame(b->in->tracker);
-	row->lport = conn->lport;
-	row->rport = conn->rport;
-	row->bytes_sent = conn->traffic.bytes_sent;
-	row->bytes_received = conn->traffic.bytes_received;
-	row->retransmits = conn->traffic.retransmits;
-	row->sent_delta = since(conn->traffic.bytes_sent, conn->shown.bytes_sent);
-	row->received_delta = since(conn->traffic.bytes_received, conn->shown.bytes_received);
-	addr_format(row->local, sizeof(row->local), conn->family, conn->laddr, conn->lport);
-	addr_format(row->remote, sizeof(row->remote), conn->family, conn->raddr, conn->rport);
+	}
+	key = &b->keys[b->nkeys++];
+	*key = (struct sort_key){
+		.text = addr_text_order(conn->family, conn->laddr, conn->lport, &exact),
+		.cookie = conn->cookie,
+		.conn = conn,
+		.bucket = (uint32_t)conn->closed << 1 | (conn->dir ? 1 : 0),
+	};
+	len = addr_text_len(conn->family, conn->laddr, conn->lport);
+	if (len > b->width)
+		b->width = len;
+	len = addr_text_len(conn->family, conn->raddr, conn->rport);
+	if (len > b->width)
+		b->width = len;
 	if (!conn->proc)
 		return;
-	row->pid = conn->proc->key.pid;
-	sanitize(row->comm, sizeof(row->comm), conn->proc->comm, sizeof(conn->proc->comm));
-	fill_container(&row->container, conn->proc);
-	if (d && !d->gone && d->cgroup_id && conn->cgroup_id && d->cgroup_id != conn->cgroup_id)
-		snap->stats.cgroup_mismatch++;
-	node = process_node(b, conn->proc, conn->netns);
-	if (node < 0)
+	slot = process(b, conn->proc, conn->netns); /* the process, read once per frame */
+	if (!slot)
 		return;
-	snap->nodes[node].bytes_sent += row->bytes_sent;
-	snap->nodes[node].bytes_received += row->bytes_received;
-	snap->nodes[node].sent_delta += row->sent_delta;
-	snap->nodes[node].received_delta += row->received_delta;
-	if (row->fresh)
-		snap->nodes[node].opened++;
+	if (slot->cgroup_id && conn->cgroup_id && slot->cgroup_id != conn->cgroup_id)
+		snap->stats.cgroup_mismatch++;
+	key->proc = slot->shared + 1;
+	node = &b->stubs[slot->node];
+	shown = tracker_conn_shown(b->in->tracker, conn);
+	node->bytes_sent += conn->traffic.bytes_sent;
+	node->bytes_received += conn->traffic.bytes_received;
+	node->sent_delta += since(conn->traffic.bytes_sent, shown.bytes_sent);
+	node->received_delta += since(conn->traffic.bytes_received, shown.bytes_received);
+	if (!conn->seeded && conn->first_frame == (uint32_t)b->frame)
+		node->opened++;
 	if (!conn->closed) {
 		if (conn->dir == CONN_IN)
-			snap->nodes[node].conns_in++;
+			node->conns_in++;
 		else
-			snap->nodes[node].conns_out++;
+			node->conns_out++;
 	}
 }
 
-static void add_listening(struct snap_node *node, uint16_t port)
+static void write_row(struct builder *b, struct snap_conn *row, const struct sort_key *key)
+{
+	const struct conn *conn = key->conn;
+	struct ct_traffic shown = tracker_conn_shown(b->in->tracker, conn);
+	uint64_t end = conn->closed ? conn->closed_ns : b->snap->now_ns;
+
+	*row = (struct snap_conn){
+		.cookie = conn->cookie,
+		.age_ns = end > conn->opened_ns ? end - conn->opened_ns : 0,
+		.cgroup_id = conn->cgroup_id,
+		.bytes_sent = conn->traffic.bytes_sent,
+		.bytes_received = conn->traffic.bytes_received,
+		.sent_delta = since(conn->traffic.bytes_sent, shown.bytes_sent),
+		.received_delta = since(conn->traffic.bytes_received, shown.bytes_received),
+		.pid = key->proc != SNAP_NO_PROC ? b->snap->procs[key->proc - 1].pid : 0,
+		.netns = conn->netns,
+		.retransmits = conn->traffic.retransmits,
+		.proc = key->proc,
+		.lport = conn->lport,
+		.rport = conn->rport,
+		.family = conn->family,
+		.state = conn->state,
+		.dir = conn->dir,
+		.closed = conn->closed,
+		.seeded = conn->seeded,
+		.fresh = !conn->seeded && conn->first_frame == (uint32_t)b->frame,
+	};
+	memcpy(row->laddr, conn->laddr, sizeof(row->laddr));
+	memcpy(row->raddr, conn->raddr, sizeof(row->raddr));
+}
+
+static void add_listening(struct node_stub *node, uint16_t port)
 {
 	int i, at;
 
@@ -210,7 +452,7 @@ static void copy_listener(const struct listener *listener, void *ctx)
 		return;
 	node = process_node(b, listener->proc, listener->netns);
 	if (node >= 0)
-		add_listening(&b->snap->nodes[node], listener->port);
+		add_listening(&b->stubs[node], listener->port);
 }
 
 /*
@@ -221,7 +463,7 @@ static void copy_listener(const struct listener *listener, void *ctx)
 static long edge_end(struct builder *b, const struct node_ref *ref, const struct proc *proc,
 		     uint32_t netns, const char *comm)
 {
-	struct snap_node *node;
+	struct node_stub *node;
 	size_t index;
 
 	if (ref->kind != NODE_PROCESS)
@@ -270,32 +512,173 @@ static int cmp_u64(uint64_t a, uint64_t b)
 	return (a > b) - (a < b);
 }
 
-/* Open before closed, then by pid, direction, local address; the cookie breaks ties. */
-static int row_cmp(const void *pa, const void *pb)
+/* IPv6 keys alike in their first characters: the whole texts, then the cookies. */
+static __attribute__((noinline)) int key_cmp_text(const struct sort_key *a,
+						  const struct sort_key *b)
 {
-	const struct snap_conn *a = pa, *b = pb;
+	char x[ADDR_PORT_LEN], y[ADDR_PORT_LEN];
 	int c;
 
-	if ((c = (int)a->closed - (int)b->closed) || (c = cmp_u64(a->pid, b->pid)) ||
-	    (c = (int)a->dir - (int)b->dir) || (c = strcmp(a->local, b->local)))
+	addr_format(x, sizeof(x), a->conn->family, a->conn->laddr, a->conn->lport);
+	addr_format(y, sizeof(y), b->conn->family, b->conn->laddr, b->conn->lport);
+	if ((c = strcmp(x, y)))
 		return c;
-	return cmp_u64(a->cookie, b->cookie);
+	return (a->cookie > b->cookie) - (a->cookie < b->cookie);
 }
 
-/* Processes by pid, then addresses by name. */
-static int node_cmp(const struct snap_node *a, const struct snap_node *b)
+static inline int key_cmp(const struct sort_key *a, const struct sort_key *b)
+{
+	if (a->text != b->text)
+		return a->text < b->text ? -1 : 1;
+	if (!text_exact(a->text))
+		return key_cmp_text(a, b);
+	return (a->cookie > b->cookie) - (a->cookie < b->cookie);
+}
+
+static void key_swap(struct sort_key *a, struct sort_key *b)
+{
+	struct sort_key t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+/* Quicksort with insertion sort for short runs; keys are unique (cookies are). */
+static void sort_keys(struct sort_key *k, size_t n)
+{
+	while (n > 12) {
+		size_t mid = n / 2, i = 0, j = n - 1;
+		struct sort_key pivot;
+
+		/* Median of three to the middle. */
+		if (key_cmp(&k[mid], &k[0]) < 0)
+			key_swap(&k[mid], &k[0]);
+		if (key_cmp(&k[n - 1], &k[mid]) < 0) {
+			key_swap(&k[n - 1], &k[mid]);
+			if (key_cmp(&k[mid], &k[0]) < 0)
+				key_swap(&k[mid], &k[0]);
+		}
+		pivot = k[mid];
+		for (;;) {
+			while (key_cmp(&k[i], &pivot) < 0)
+				i++;
+			while (key_cmp(&pivot, &k[j]) < 0)
+				j--;
+			if (i >= j)
+				break;
+			key_swap(&k[i++], &k[j--]);
+		}
+		/* [0, j] and [j + 1, n): recurse into the smaller, loop on the larger. */
+		if (j + 1 < n - j - 1) {
+			sort_keys(k, j + 1);
+			k += j + 1;
+			n -= j + 1;
+		} else {
+			sort_keys(k + j + 1, n - j - 1);
+			n = j + 1;
+		}
+	}
+	for (size_t i = 1; i < n; i++) {
+		struct sort_key t = k[i];
+		size_t j = i;
+
+		for (; j > 0 && key_cmp(&t, &k[j - 1]) < 0; j--)
+			k[j] = k[j - 1];
+		k[j] = t;
+	}
+}
+
+static int u32_cmp(const void *pa, const void *pb)
+{
+	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+
+	return (a > b) - (a < b);
+}
+
+/*
+ * Sorts the keys: into buckets of (closed, pid, direction) by counting, in place (each key moves
+ * straight to its bucket, as in American flag sort), then within each bucket.
+ */
+static int sort_rows(struct builder *b)
+{
+	struct snapshot *snap = b->snap;
+	struct sort_key *keys = b->keys;
+	size_t n = b->nkeys, npids = 0, nbuckets, i;
+	uint32_t *pids = malloc((snap->nprocs + 1) * sizeof(*pids));
+	uint32_t *rank = malloc((snap->nprocs + 1) * sizeof(*rank));
+	uint32_t *next = NULL, *end = NULL;
+	struct sort_key *to;
+	int err = -ENOMEM;
+
+	if (!pids || !rank)
+		goto out;
+	/* A pid's rank among the pids there are, 0 for none: the buckets' order. */
+	pids[npids++] = 0;
+	for (i = 0; i < snap->nprocs; i++)
+		pids[npids++] = snap->procs[i].pid;
+	qsort(pids, npids, sizeof(*pids), u32_cmp);
+	for (i = 1, nbuckets = 1; i < npids; i++)
+		if (pids[i] != pids[nbuckets - 1])
+			pids[nbuckets++] = pids[i];
+	npids = nbuckets;
+	for (i = 0; i < snap->nprocs; i++) {
+		uint32_t *at = bsearch(&snap->procs[i].pid, pids, npids, sizeof(*pids), u32_cmp);
+
+		rank[i] = at ? (uint32_t)(at - pids) : 0;
+	}
+	nbuckets = 2 * npids * 2;
+	next = calloc(nbuckets + 1, sizeof(*next));
+	end = malloc((nbuckets + 1) * sizeof(*end));
+	if (!next || !end)
+		goto out;
+	for (i = 0; i < n; i++) {
+		struct sort_key *k = &keys[i];
+		uint32_t r = k->proc == SNAP_NO_PROC ? 0 : rank[k->proc - 1];
+
+		/* closed, then pid, then direction */
+		k->bucket = ((k->bucket >> 1) * (uint32_t)npids + r) * 2 + (k->bucket & 1);
+		next[k->bucket + 1]++;
+	}
+	for (i = 0; i < nbuckets; i++)
+		next[i + 1] += next[i];
+	memcpy(end, next + 1, nbuckets * sizeof(*end));
+	to = scratch_alloc((n + 1) * sizeof(*to));
+	if (!to)
+		goto out;
+	for (i = 0; i < n; i++)
+		to[next[keys[i].bucket]++] = keys[i];
+	scratch_free(b->keys);
+	b->keys = keys = to;
+	for (i = 0; i < nbuckets; i++) {
+		size_t first = i ? end[i - 1] : 0;
+
+		if (end[i] - first > 1)
+			sort_keys(&keys[first], end[i] - first);
+	}
+	err = 0;
+out:
+	free(pids);
+	free(rank);
+	free(next);
+	free(end);
+	return err;
+}
+
+/* Processes by pid (a reused pid: by name, then start), then addresses by name. */
+static int node_cmp(const struct node_stub *a, const struct node_stub *b)
 {
 	int c;
 
-	if ((c = (int)a->kind - (int)b->kind) || (c = cmp_u64(a->pid, b->pid)))
+	if ((c = (int)a->kind - (int)b->kind) || (c = cmp_u64(a->pid, b->pid)) ||
+	    (c = strcmp(a->name, b->name)))
 		return c;
-	return strcmp(a->name, b->name);
+	return cmp_u64(a->start_ticks, b->start_ticks);
 }
 
-static int order_cmp(const void *pa, const void *pb, void *nodes)
+static int order_cmp(const void *pa, const void *pb, void *stubs)
 {
 	const size_t *a = pa, *b = pb;
-	const struct snap_node *base = nodes;
+	const struct node_stub *base = stubs;
 
 	return node_cmp(&base[*a], &base[*b]);
 }
@@ -310,36 +693,41 @@ static int edge_cmp(const void *pa, const void *pb)
 	return cmp_u64(a->client, b->client);
 }
 
-/* Sorts the nodes and renumbers the edges' ends to match. */
-static int sort_nodes(struct snapshot *snap)
+/* The nodes, sorted, each made whole once in its place; the edges' ends renumbered to match. */
+static int make_nodes(struct builder *b)
 {
-	size_t *order = malloc((snap->nnodes + 1) * sizeof(*order));
-	size_t *where = malloc((snap->nnodes + 1) * sizeof(*where));
-	struct snap_node *sorted = malloc((snap->nnodes + 1) * sizeof(*sorted));
-	size_t i;
+	struct snapshot *snap = b->snap;
+	size_t n = b->nstubs, i;
+	size_t *order = malloc((n + 1) * sizeof(*order));
+	size_t *where = malloc((n + 1) * sizeof(*where));
+	int err = -ENOMEM;
 
-	if (!order || !where || !sorted) {
-		free(order);
-		free(where);
-		free(sorted);
-		return -ENOMEM;
+	if (!order || !where)
+		goto out;
+	if (n > b->node_cap) {
+		free(snap->nodes);
+		snap->nodes = malloc(n * sizeof(*snap->nodes));
+		b->node_cap = snap->nodes ? n : 0;
+		if (!snap->nodes)
+			goto out;
 	}
-	for (i = 0; i < snap->nnodes; i++)
+	for (i = 0; i < n; i++)
 		order[i] = i;
-	qsort_r(order, snap->nnodes, sizeof(*order), order_cmp, snap->nodes);
-	for (i = 0; i < snap->nnodes; i++) {
-		sorted[i] = snap->nodes[order[i]];
+	qsort_r(order, n, sizeof(*order), order_cmp, b->stubs);
+	for (i = 0; i < n; i++) {
 		where[order[i]] = i;
+		make_node(b, &snap->nodes[i], &b->stubs[order[i]]);
 	}
+	snap->nnodes = n;
 	for (i = 0; i < snap->nedges; i++) {
 		snap->edges[i].client = where[snap->edges[i].client];
 		snap->edges[i].server = where[snap->edges[i].server];
 	}
-	free(snap->nodes);
-	snap->nodes = sorted;
+	err = 0;
+out:
 	free(order);
 	free(where);
-	return 0;
+	return err;
 }
 
 /* Outside strings (a host name can be set by any root in a UTS namespace) made printable. */
@@ -349,7 +737,8 @@ static void copy_label(char *dst, size_t size, const char *src)
 		sanitize(dst, size, src, strlen(src));
 }
 
-static void fill_stats(struct snapshot *snap, const struct snapshot_input *in)
+static void fill_stats(struct snapshot *snap, const struct snapshot_input *in, uint64_t prev_ns,
+		       uint64_t prev_events)
 {
 	snap->stats.tracker = *tracker_stats(in->tracker);
 	if (in->source)
@@ -359,9 +748,9 @@ static void fill_stats(struct snapshot *snap, const struct snapshot_input *in)
 	if (in->seed)
 		snap->stats.seed = *in->seed;
 	snap->stats.lost = snap->stats.source.lost + snap->stats.source.recursion_misses;
-	if (in->prev && in->now_ns > in->prev->now_ns) {
-		snap->interval_ns = in->now_ns - in->prev->now_ns;
-		snap->frame_events = snap->stats.tracker.events - in->prev->stats.tracker.events;
+	if (in->prev && in->now_ns > prev_ns) {
+		snap->interval_ns = in->now_ns - prev_ns;
+		snap->frame_events = snap->stats.tracker.events - prev_events;
 	}
 	copy_label(snap->host, sizeof(snap->host), in->host);
 	copy_label(snap->kernel, sizeof(snap->kernel), in->kernel);
@@ -370,31 +759,86 @@ static void fill_stats(struct snapshot *snap, const struct snapshot_input *in)
 	copy_label(snap->source_kind, sizeof(snap->source_kind), in->source_kind);
 }
 
+/* @old's memory, emptied, for a new snapshot; or a new one. */
+static struct snapshot *recycle(struct snapshot *old)
+{
+	struct snapshot *snap = old ? old : calloc(1, sizeof(*snap));
+	struct snapshot keep;
+
+	if (!old)
+		return snap;
+	keep = *old;
+	memset(snap, 0, sizeof(*snap));
+	snap->conns = keep.conns;
+	snap->procs = keep.procs;
+	snap->nodes = keep.nodes;
+	snap->edges = keep.edges;
+	snap->conns_cap = keep.conns_cap;
+	snap->procs_cap = keep.procs_cap;
+	snap->nodes_cap = keep.nodes_cap;
+	snap->edges_cap = keep.edges_cap;
+	return snap;
+}
+
 struct snapshot *snapshot_take(const struct snapshot_input *in)
 {
-	struct snapshot *snap = calloc(1, sizeof(*snap));
-	struct builder b = { .in = in, .snap = snap };
-	struct node_index *entry, *tmp;
+	uint64_t prev_ns = in->prev ? in->prev->now_ns : 0;
+	uint64_t prev_events = in->prev ? in->prev->stats.tracker.events : 0;
+	struct snapshot *snap = recycle(in->reuse); /* after reading @prev: it may be the same */
+	struct builder b = { .in = in, .snap = snap, .frame = tracker_frame(in->tracker) };
+	const struct tracker_stats *stats = tracker_stats(in->tracker);
+	size_t nconns = tracker_conn_count(in->tracker), i;
 
 	if (!snap)
 		return NULL;
+	b.node_cap = snap->nodes_cap;
+	b.edge_cap = snap->edges_cap;
+	b.proc_cap = snap->procs_cap;
 	snap->now_ns = in->now_ns;
 	snap->wall = in->wall;
-	fill_stats(snap, in);
-	tracker_for_each_conn(in->tracker, copy_conn, &b);
+	fill_stats(snap, in, prev_ns, prev_events);
+	/* Every row at once: growing by doubling would copy them over and over. */
+	if (nconns > snap->conns_cap) {
+		free(snap->conns);
+		snap->conns = malloc(nconns * sizeof(*snap->conns));
+		snap->conns_cap = snap->conns ? nconns : 0;
+	}
+	b.keys = scratch_alloc((nconns + 1) * sizeof(*b.keys));
+	b.keys_cap = nconns;
+	if ((nconns && !snap->conns) || !b.keys)
+		b.failed = true;
+	slots_reserve(&b, stats->processes);
+	if (!b.failed)
+		tracker_for_each_conn(in->tracker, collect_conn, &b);
 	tracker_for_each_listener(in->tracker, copy_listener, &b);
 	if (in->topology)
 		topology_for_each_edge(in->topology, copy_edge, &b);
-	HASH_ITER (hh, b.index, entry, tmp) {
-		HASH_DEL(b.index, entry);
-		free(entry);
-	}
-	if (b.failed || sort_nodes(snap)) {
+	free(b.nodes.at);
+	free(b.slots);
+	if (!b.failed && make_nodes(&b))
+		b.failed = true;
+	free(b.stubs);
+	snap->nodes_cap = b.node_cap;
+	snap->edges_cap = b.edge_cap;
+	snap->procs_cap = b.proc_cap;
+	if (b.failed || sort_rows(&b)) {
+		scratch_free(b.keys);
 		snapshot__free(snap);
 		return NULL;
 	}
-	if (snap->nconns)
-		qsort(snap->conns, snap->nconns, sizeof(*snap->conns), row_cmp);
+	for (i = 0; i < b.nkeys; i++) { /* rows in order; connections read at random: ask early */
+		if (i + PREFETCH_AHEAD < b.nkeys) {
+			const char *ahead = (const char *)b.keys[i + PREFETCH_AHEAD].conn;
+
+			__builtin_prefetch(ahead);
+			__builtin_prefetch(ahead + 64);
+			__builtin_prefetch(ahead + sizeof(struct conn) - 1);
+		}
+		write_row(&b, &snap->conns[i], &b.keys[i]);
+	}
+	snap->nconns = b.nkeys;
+	snap->addr_width = b.width;
+	scratch_free(b.keys);
 	if (snap->nedges)
 		qsort(snap->edges, snap->nedges, sizeof(*snap->edges), edge_cmp);
 	return snap;
@@ -405,9 +849,54 @@ void snapshot__free(struct snapshot *snap)
 	if (!snap)
 		return;
 	free(snap->conns);
+	free(snap->procs);
 	free(snap->nodes);
 	free(snap->edges);
 	free(snap);
+}
+
+const char *snap_conn_comm(const struct snapshot *snap, const struct snap_conn *conn)
+{
+	return conn->proc && conn->proc <= snap->nprocs ? snap->procs[conn->proc - 1].comm : "";
+}
+
+const struct snap_container *snap_conn_container(const struct snapshot *snap,
+						 const struct snap_conn *conn)
+{
+	static const struct snap_container none;
+
+	return conn->proc && conn->proc <= snap->nprocs ? &snap->procs[conn->proc - 1].container :
+							  &none;
+}
+
+int snap_conn_local(const struct snap_conn *conn, char *buf, size_t size)
+{
+	return addr_format(buf, size, conn->family, conn->laddr, conn->lport);
+}
+
+int snap_conn_remote(const struct snap_conn *conn, char *buf, size_t size)
+{
+	return addr_format(buf, size, conn->family, conn->raddr, conn->rport);
+}
+
+int snapshot_addr_width(const struct snapshot *snap)
+{
+	int width = 0, len;
+	size_t i;
+
+	if (snap->addr_width || !snap->nconns)
+		return snap->addr_width;
+	for (i = 0; i < snap->nconns; i++) {
+		const struct snap_conn *c = &snap->conns[i];
+
+		len = addr_text_len(c->family, c->laddr, c->lport);
+		if (len > width)
+			width = len;
+		len = addr_text_len(c->family, c->raddr, c->rport);
+		if (len > width)
+			width = len;
+	}
+	return width;
 }
 
 static void group_label(const struct snap_node *node, enum rollup by, char *out, size_t size)

@@ -32,28 +32,40 @@ struct snap_container {
 	char pod[SNAP_NAME_LEN]; /* "namespace/pod" under Kubernetes, else "" */
 };
 
+/* What the rows of one process share, once per snapshot rather than in every row. */
+struct snap_proc {
+	uint32_t pid;
+	char comm[SNAP_COMM_LEN];
+	struct snap_container container;
+};
+
+#define SNAP_NO_PROC 0
+
+/*
+ * A connection: numbers only, so that a frame of 100,000 rows stays small (112 bytes a row). Its
+ * process's name and container are in snap->procs; its addresses are made text where they are
+ * printed (snap_conn_local(), snap_conn_remote()).
+ */
 struct snap_conn {
 	uint64_t cookie;
 	uint64_t age_ns; /* open: time since open; closed: how long it lived; seeded: since seen */
 	uint64_t cgroup_id;
-	uint32_t pid; /* 0 when the owner is not known */
-	uint32_t netns;
-	uint8_t family;
-	uint8_t state;
-	uint8_t dir; /* enum conn_dir */
-	bool closed; /* closed since the previous frame */
-	bool seeded; /* open before conntop looked: age unknown */
-	bool fresh; /* opened since the previous frame */
-	uint16_t lport, rport;
-	uint32_t retransmits; /* segments this socket retransmitted */
 	uint64_t bytes_sent,
 		bytes_received; /* as this socket saw them: its final counts once closed */
 	uint64_t sent_delta,
 		received_delta; /* since the previous frame (0 for a seeded one's past) */
-	char comm[SNAP_COMM_LEN];
-	char local[ADDR_PORT_LEN];
-	char remote[ADDR_PORT_LEN];
-	struct snap_container container;
+	uint32_t pid; /* 0 when the owner is not known */
+	uint32_t netns;
+	uint32_t retransmits; /* segments this socket retransmitted */
+	uint32_t proc; /* 1 + its process's shared part in snap->procs; SNAP_NO_PROC: unknown */
+	uint16_t lport, rport;
+	uint8_t family;
+	uint8_t state;
+	uint8_t dir : 1; /* enum conn_dir */
+	bool closed : 1; /* closed since the previous frame */
+	bool seeded : 1; /* open before conntop looked: age unknown */
+	bool fresh : 1; /* opened since the previous frame */
+	uint8_t laddr[16], raddr[16]; /* network order; IPv4 in the first 4 bytes */
 };
 
 #define SNAP_MAX_LISTEN 16
@@ -130,8 +142,11 @@ struct snapshot {
 	bool replay; /* shown from a recording: the header says "replay of" the source */
 	char source_kind[8]; /* the same for scripts: "ebpf" or "proc" */
 	struct snap_stats stats;
-	size_t nconns, nnodes, nedges;
-	struct snap_conn *conns; /* open first, then by pid, direction, address */
+	size_t nconns, nnodes, nedges, nprocs;
+	struct snap_conn *conns; /* open first, then by pid, direction, local address (as text) */
+	struct snap_proc *procs; /* what the rows of each process share */
+	int addr_width; /* the longest address of conns as text; 0: not known yet */
+	size_t conns_cap, procs_cap, nodes_cap, edges_cap; /* allocated: for snapshot_input.reuse */
 	struct snap_node *nodes; /* processes by pid, then addresses */
 	struct snap_edge *edges; /* by server, port, client */
 };
@@ -143,6 +158,12 @@ struct snapshot_input {
 	const struct source_stats *source; /* may be NULL */
 	const struct seed_stats *seed; /* may be NULL */
 	const struct snapshot *prev; /* the frame before, for rates; NULL for the first */
+	/*
+	 * A snapshot no longer needed, or NULL: the new one takes over its memory, so that a frame
+	 * neither allocates its arrays afresh nor faults their pages in. It may be @prev. It is
+	 * gone after the call, whatever the result (freed when the new one fails).
+	 */
+	struct snapshot *reuse;
 	const char *host, *kernel, *source_name; /* for the header; may be NULL */
 	bool replay; /* the frames come from a recording */
 	const char *source_kind; /* "ebpf" or "proc"; may be NULL */
@@ -159,6 +180,18 @@ void snapshot__free(struct snapshot *snap);
  * @out (allocated; free() it), or -ENOMEM.
  */
 int snapshot_rollup(const struct snapshot *snap, enum rollup by, struct snap_group_edge **out);
+
+/* The name of @conn's process ("" when not known), and its container (runtime "" when none). */
+const char *snap_conn_comm(const struct snapshot *snap, const struct snap_conn *conn);
+const struct snap_container *snap_conn_container(const struct snapshot *snap,
+						 const struct snap_conn *conn);
+
+/* The ends of @conn as text, "a.b.c.d:port" or "[v6]:port"; the length, as addr_format(). */
+int snap_conn_local(const struct snap_conn *conn, char *buf, size_t size);
+int snap_conn_remote(const struct snap_conn *conn, char *buf, size_t size);
+
+/* The longest address of @snap's connections as text (0 without any). */
+int snapshot_addr_width(const struct snapshot *snap);
 
 /* "12.3s", "4m05s", "3h07m", "2d04h": how long, in at most 6 characters. */
 void format_age(char *buf, size_t size, uint64_t ns);

@@ -20,22 +20,16 @@ const struct column_def *table_column(enum column col)
 
 int table_addr_width(const struct snapshot *snap, int min)
 {
-	int width = min;
-	size_t i;
+	int width = snapshot_addr_width(snap);
 
-	for (i = 0; i < snap->nconns; i++) {
-		int local = strlen(snap->conns[i].local), remote = strlen(snap->conns[i].remote);
-
-		if (local > width)
-			width = local;
-		if (remote > width)
-			width = remote;
-	}
-	return width;
+	return width > min ? width : min;
 }
 
-void table_cell(const struct snap_conn *row, enum column col, char *buf, size_t size)
+void table_cell(const struct snapshot *snap, const struct snap_conn *row, enum column col,
+		char *buf, size_t size)
 {
+	const char *text;
+
 	switch (col) {
 	case COL_PID:
 		if (row->pid)
@@ -44,16 +38,17 @@ void table_cell(const struct snap_conn *row, enum column col, char *buf, size_t 
 			snprintf(buf, size, "-");
 		break;
 	case COL_COMM:
-		snprintf(buf, size, "%s", row->comm[0] ? row->comm : "?");
+		text = snap_conn_comm(snap, row);
+		snprintf(buf, size, "%s", text[0] ? text : "?");
 		break;
 	case COL_DIR:
 		snprintf(buf, size, "%s", row->dir == CONN_IN ? "in" : "out");
 		break;
 	case COL_LOCAL:
-		snprintf(buf, size, "%s", row->local);
+		snap_conn_local(row, buf, size);
 		break;
 	case COL_REMOTE:
-		snprintf(buf, size, "%s", row->remote);
+		snap_conn_remote(row, buf, size);
 		break;
 	case COL_STATE:
 		snprintf(buf, size, "%s", row->closed ? "CLOSED" : tcp_state_name(row->state));
@@ -64,7 +59,8 @@ void table_cell(const struct snap_conn *row, enum column col, char *buf, size_t 
 		format_age(buf + row->seeded, size - row->seeded, row->age_ns);
 		break;
 	case COL_CONTAINER:
-		snprintf(buf, size, "%s", row->container.name[0] ? row->container.name : "-");
+		text = snap_conn_container(snap, row)->name;
+		snprintf(buf, size, "%s", text[0] ? text : "-");
 		break;
 	case COL_NETNS:
 		snprintf(buf, size, "%u", row->netns);

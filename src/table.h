@@ -42,8 +42,9 @@ const struct column_def *table_column(enum column col);
 /* The widest address in @snap, at least @min. */
 int table_addr_width(const struct snapshot *snap, int min);
 
-/* The text of one cell; already printable. */
-void table_cell(const struct snap_conn *row, enum column col, char *buf, size_t size);
+/* The text of one cell of @row, a row of @snap; already printable. */
+void table_cell(const struct snapshot *snap, const struct snap_conn *row, enum column col,
+		char *buf, size_t size);
 
 struct counter {
 	const char *name;

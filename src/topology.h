@@ -66,10 +66,11 @@ void topology__free(struct topology *topo);
 
 /*
  * Folds the connections the tracker has now into the edges: call once per frame, before taking
- * the snapshot. An edge with no connection left in a frame (its last one was shown closed in
+ * the snapshot. It keeps which sockets it joined in the connections themselves (struct conn's
+ * topo_* fields): one topology per tracker. An edge with no connection left in a frame (its last one was shown closed in
  * the frame before) is dropped, so no stale edge stays.
  */
-int topology_update(struct topology *topo, const struct tracker *tracker);
+int topology_update(struct topology *topo, struct tracker *tracker);
 
 typedef void (*edge_visit_fn)(const struct edge *edge, void *ctx);
 void topology_for_each_edge(const struct topology *topo, edge_visit_fn visit, void *ctx);

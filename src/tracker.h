@@ -31,25 +31,40 @@ enum conn_dir {
 
 struct proc;
 
+/*
+ * A connection, 144 bytes: one of these is kept for every socket, so every field counts (the
+ * tracker's share of the 300 bytes a tracked connection may cost).
+ */
 struct conn {
 	uint64_t cookie;
 	uint64_t opened_ns; /* record time of the open, CLOCK_MONOTONIC */
 	uint64_t closed_ns;
 	uint64_t cgroup_id;
 	struct proc *proc; /* NULL when the owner is not known */
+	/*
+	 * Bytes and retransmits as this socket saw them (see struct ct_traffic): now, its base (a
+	 * seeded socket's counts from before live counting began) plus live counts; at close the
+	 * socket's own. What it had at the end of the previous frame: tracker_conn_shown().
+	 */
+	struct ct_traffic traffic;
+	uint64_t shown_sent, shown_received; /* traffic's bytes before it moved in moved_frame */
 	uint32_t netns;
+	uint32_t first_frame; /* the frame that showed it first (tracker_frame() when added) */
+	uint32_t moved_frame; /* the frame its traffic last changed in */
+	uint32_t slot; /* where the tracker keeps it (tracker_conn_at()) */
+	/* The topology's, kept across frames; 0 when a new connection takes the slot. */
+	uint32_t topo_peer; /* 1 + the slot of the socket it is joined with */
+	uint32_t topo_edge; /* 1 + the id of the edge it was counted on */
+	uint16_t lport, rport;
 	uint8_t family;
 	uint8_t state; /* last known TCP state */
-	uint8_t dir; /* enum conn_dir */
-	bool closed;
-	bool seeded; /* found in a sock_diag dump, not seen opening: its age is unknown */
-	uint64_t first_frame; /* the frame that showed it first (tracker_frame() when added) */
-	uint16_t lport, rport;
+	uint8_t dir : 1; /* enum conn_dir */
+	bool closed : 1;
+	bool seeded : 1; /* found in a sock_diag dump, not seen opening: its age is unknown */
+	bool has_base : 1; /* seeded with counts from before: they are kept aside, by cookie */
+	bool in_use : 1; /* the slot holds a connection */
+	uint8_t topo_state : 3; /* the topology's */
 	uint8_t laddr[16], raddr[16];
-	/* Bytes and retransmits as this socket saw them (see struct ct_traffic). */
-	struct ct_traffic base; /* before live counting began: a seeded socket's, from sock_diag */
-	struct ct_traffic traffic; /* now: base plus live counts; at close the socket's own */
-	struct ct_traffic shown; /* at the end of the previous frame: rates are the difference */
 };
 
 struct proc_key {
@@ -129,6 +144,23 @@ const struct tracker_stats *tracker_stats(const struct tracker *tracker);
 
 /* The number of the frame being built: 0 before the first tracker_end_frame(). */
 uint64_t tracker_frame(const struct tracker *tracker);
+
+/* Connections held now: open ones, and those closed that the next frame shows. */
+size_t tracker_conn_count(const struct tracker *tracker);
+
+/*
+ * What @conn had moved at the end of the previous frame (tracker_end_frame()): the rates of this
+ * frame start there. Only the bytes are set.
+ */
+struct ct_traffic tracker_conn_shown(const struct tracker *tracker, const struct conn *conn);
+
+/*
+ * For the topology, which keeps its own fields in each connection (topo_*): every connection, to
+ * change, and the one in @slot (struct conn's) or NULL when the slot is free or out of range.
+ */
+typedef void (*conn_change_fn)(struct conn *conn, void *ctx);
+void tracker_for_each_conn_mut(struct tracker *tracker, conn_change_fn visit, void *ctx);
+struct conn *tracker_conn_at(struct tracker *tracker, uint32_t slot);
 
 typedef void (*conn_visit_fn)(const struct conn *conn, void *ctx);
 void tracker_for_each_conn(const struct tracker *tracker, conn_visit_fn visit, void *ctx);

@@ -234,7 +234,7 @@ static enum role row_role(const struct view_rows *rows, const struct view_row *r
 
 /* The body: column titles and the rows that fit from the scroll position. */
 static void render_table(const struct snapshot *snap, const struct view_state *view,
-			 struct grid *grid)
+			 const struct view_rows *built, struct grid *grid)
 {
 	enum table_kind table = view_table(view);
 	const struct view_cursor *c = &view->cursor[table];
@@ -243,7 +243,11 @@ static void render_table(const struct snapshot *snap, const struct view_state *v
 	int ncols, widths[MAX_COLUMNS];
 	struct view_rows rows;
 
-	if (grid->rows <= VIEW_TOP_ROWS - 1 || view_rows(view, snap, false, &rows))
+	if (grid->rows <= VIEW_TOP_ROWS - 1)
+		return;
+	if (built)
+		rows = *built;
+	else if (view_rows(view, snap, false, &rows))
 		return;
 	cols = rows_columns(table, view->group, &ncols);
 	layout(cols, ncols, rows.addr_width, grid->cols, widths);
@@ -258,7 +262,8 @@ static void render_table(const struct snapshot *snap, const struct view_state *v
 
 		render_row(&rows, row, cols, ncols, widths, grid, VIEW_TOP_ROWS + (int)i, role);
 	}
-	rows_release(&rows);
+	if (!built)
+		rows_release(&rows);
 }
 
 /* Overlays that replace the body with lines: the detail and the help. */
@@ -564,7 +569,8 @@ static void render_footer(const struct view_state *view, struct grid *grid)
 	}
 }
 
-void view_render(const struct snapshot *snap, const struct view_state *view, struct grid *grid)
+void view_render_rows(const struct snapshot *snap, const struct view_state *view,
+		      const struct view_rows *rows, struct grid *grid)
 {
 	grid_clear(grid);
 	if (grid->rows > 0)
@@ -576,8 +582,13 @@ void view_render(const struct snapshot *snap, const struct view_state *view, str
 	if (view->overlay == OVERLAY_DETAIL || view->overlay == OVERLAY_HELP)
 		render_overlay(snap, view, grid);
 	else
-		render_table(snap, view, grid);
+		render_table(snap, view, rows, grid);
 	if (view->overlay == OVERLAY_PICK)
 		render_pick(view, grid);
 	render_footer(view, grid);
+}
+
+void view_render(const struct snapshot *snap, const struct view_state *view, struct grid *grid)
+{
+	view_render_rows(snap, view, NULL, grid);
 }

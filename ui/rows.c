@@ -98,7 +98,7 @@ static const struct snap_conn *conn_of(const struct view_rows *rows, const struc
 	static void name(const struct view_rows *rows, const struct view_row *row, char *buf, \
 			 size_t size)                                                         \
 	{                                                                                     \
-		table_cell(conn_of(rows, row), col, buf, size);                               \
+		table_cell(rows->snap, conn_of(rows, row), col, buf, size);                   \
 	}
 CONN_TEXT(conn_pid, COL_PID)
 CONN_TEXT(conn_comm, COL_COMM)
@@ -111,7 +111,8 @@ CONN_TEXT(conn_age, COL_AGE)
 static void conn_container(const struct view_rows *rows, const struct view_row *row, char *buf,
 			   size_t size)
 {
-	snprintf(buf, size, "%s", container_label(&conn_of(rows, row)->container));
+	snprintf(buf, size, "%s",
+		 container_label(snap_conn_container(rows->snap, conn_of(rows, row))));
 }
 
 static double conn_pid_number(const struct view_rows *rows, const struct view_row *row)
@@ -524,19 +525,13 @@ int rows_rate_column(enum table_kind table, enum group_by group)
 
 bool rows_conn_of(const struct snap_node *node, const struct snap_conn *conn)
 {
-	const char *addr = conn->remote, *colon = strrchr(conn->remote, ':');
-	size_t len;
+	char addr[ADDR_PORT_LEN];
 
 	if (node->kind == NODE_PROCESS)
 		return conn->pid && conn->pid == node->pid;
-	if (!colon)
+	if (addr_format_host(addr, sizeof(addr), conn->family, conn->raddr) < 0)
 		return false;
-	len = (size_t)(colon - addr);
-	if (addr[0] == '[' && len >= 2) { /* "[v6]:port" */
-		addr++;
-		len -= 2;
-	}
-	return strlen(node->name) == len && !strncmp(node->name, addr, len);
+	return !strcmp(node->name, addr);
 }
 
 /* Row lists per table. */
@@ -546,7 +541,7 @@ static struct view_row *add_row(struct view_rows *rows, size_t *cap, enum row_ki
 {
 	struct view_row *row;
 
-	if (array_reserve(&rows->rows, rows->nrows, cap, sizeof(*rows->rows)))
+	if (rows->nrows >= *cap) /* never: room was made for as many as the table can have */
 		return NULL;
 	row = &rows->rows[rows->nrows++];
 	*row = (struct view_row){ .kind = kind, .index = index, .key = key };
@@ -567,16 +562,18 @@ static int build_conns(struct view_rows *rows, const struct rows_query *q)
 	const struct snapshot *snap = rows->snap;
 	struct snapshot_filter all;
 	const struct snapshot_filter *f = filter_or_all(q, &all);
-	size_t cap = 0, i;
+	bool all_of_them = !q->owner && !filter_active(f);
+	size_t i;
 
 	rows->addr_width = table_addr_width(snap, 0);
 	for (i = 0; i < snap->nconns; i++) {
 		const struct snap_conn *c = &snap->conns[i];
 
-		if (q->owner ? !rows_conn_of(q->owner, c) : !filter_conn(f, c))
+		if (!all_of_them &&
+		    (q->owner ? !rows_conn_of(q->owner, c) : !filter_conn(f, snap, c)))
 			continue;
-		if (!add_row(rows, &cap, ROW_CONN, i, c->cookie))
-			return -ENOMEM;
+		rows->rows[rows->nrows++] =
+			(struct view_row){ .kind = ROW_CONN, .index = i, .key = c->cookie };
 	}
 	return 0;
 }
@@ -586,7 +583,7 @@ static int build_nodes(struct view_rows *rows, const struct rows_query *q)
 	const struct snapshot *snap = rows->snap;
 	struct snapshot_filter all;
 	bool *shown = calloc(snap->nnodes + 1, sizeof(*shown));
-	size_t cap = 0, i;
+	size_t cap = rows->cap, i;
 	int err = 0;
 
 	if (!shown)
@@ -643,7 +640,7 @@ static int build_groups(struct view_rows *rows, const struct rows_query *q)
 	const struct snapshot *snap = rows->snap;
 	struct snapshot_filter all;
 	bool *shown = calloc(snap->nnodes + 1, sizeof(*shown));
-	size_t cap = 0, gcap = 0, i, j;
+	size_t cap = rows->cap, gcap = 0, i, j;
 	struct group_row g;
 
 	if (!shown)
@@ -699,7 +696,7 @@ static int build_tree(struct view_rows *rows, const struct rows_query *q)
 	const struct snapshot *snap = rows->snap;
 	struct snapshot_filter all;
 	const struct snapshot_filter *f = filter_or_all(q, &all);
-	size_t cap = 0, scap = 0, i;
+	size_t cap = rows->cap, scap = 0, i;
 	struct server_row *s = NULL;
 
 	for (i = 0; i < snap->nedges; i++) {
@@ -734,51 +731,155 @@ static int build_tree(struct view_rows *rows, const struct rows_query *q)
 	return 0;
 }
 
-/* Sorting: keys computed once per row, ties kept in the order rows were built. */
+/*
+ * Sorting: keys computed once per row, ties kept in the order rows were built. The connections
+ * view sorts every connection each frame (50,000 and more): numbers go through a stable radix
+ * sort of their bits, texts through qsort.
+ */
 
-struct sort_item {
-	struct view_row row;
-	double number;
-	size_t pos;
-	char text[SORT_TEXT_LEN];
+struct number_item {
+	uint64_t key; /* the number's bits, made to sort as unsigned (and inverted to descend) */
+	uint32_t pos;
 };
+
+struct text_item {
+	char text[SORT_TEXT_LEN];
+	uint64_t pos; /* 8 bytes: the rows that follow the items stay aligned */
+};
+
+static uint64_t number_key(double number, bool descending)
+{
+	uint64_t bits;
+
+	number += 0.0; /* -0 is 0 */
+	memcpy(&bits, &number, sizeof(bits));
+	bits = bits >> 63 ? ~bits : bits | 1ull << 63; /* IEEE 754 order as unsigned */
+	return descending ? ~bits : bits;
+}
+
+/*
+ * Keys already in at most two ascending runs (rows come in the snapshot's order: open ones, then
+ * closed ones, each by pid, so the default PID column is two runs) are merged in one pass, ties
+ * from the first run first. Returns false, having done nothing, when there are more runs.
+ */
+static bool merge_runs(struct number_item *items, struct number_item *tmp, size_t n)
+{
+	size_t split = 0, i, a, b;
+
+	for (i = 1; i < n; i++) {
+		if (items[i].key >= items[i - 1].key)
+			continue;
+		if (split)
+			return false;
+		split = i;
+	}
+	if (!split)
+		return true; /* sorted already */
+	for (i = 0, a = 0, b = split; i < n; i++)
+		tmp[i] = b == n || (a < split && items[a].key <= items[b].key) ? items[a++] :
+										 items[b++];
+	memcpy(items, tmp, n * sizeof(*items));
+	return true;
+}
+
+/* Least significant byte first, each pass stable: equal keys keep their order (pos). */
+static void radix_sort(struct number_item *items, struct number_item *tmp, size_t n)
+{
+	size_t count[256], i;
+	int shift;
+
+	for (shift = 0; shift < 64; shift += 8) {
+		size_t at = 0;
+
+		memset(count, 0, sizeof(count));
+		for (i = 0; i < n; i++)
+			count[items[i].key >> shift & 0xff]++;
+		if (count[items[0].key >> shift & 0xff] == n)
+			continue; /* every key has this byte: nothing to move */
+		for (i = 0; i < 256; i++) {
+			size_t c = count[i];
+
+			count[i] = at;
+			at += c;
+		}
+		for (i = 0; i < n; i++)
+			tmp[count[items[i].key >> shift & 0xff]++] = items[i];
+		memcpy(items, tmp, n * sizeof(*items));
+	}
+}
 
 struct sort_order {
-	bool numeric, descending;
+	bool descending;
 };
 
-static int item_cmp(const void *pa, const void *pb, void *arg)
+static int text_cmp(const void *pa, const void *pb, void *arg)
 {
-	const struct sort_item *a = pa, *b = pb;
+	const struct text_item *a = pa, *b = pb;
 	const struct sort_order *o = arg;
-	int c;
+	int c = strcmp(a->text, b->text);
 
-	if (o->numeric)
-		c = (a->number > b->number) - (a->number < b->number);
-	else
-		c = strcmp(a->text, b->text);
 	if (o->descending)
 		c = -c;
 	return c ? c : (a->pos > b->pos) - (a->pos < b->pos);
 }
 
+/* @scratch: room for 2 * @n number items, or @n text items, and @n rows. */
 static void sort_rows(struct view_rows *rows, struct view_row *first, size_t n,
-		      const struct view_column *col, bool descending, struct sort_item *items)
+		      const struct view_column *col, bool descending, void *scratch)
 {
-	struct sort_order order = { .numeric = col->number != NULL, .descending = descending };
+	struct view_row *copy;
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		items[i].row = first[i];
-		items[i].pos = i;
-		if (col->number)
-			items[i].number = col->number(rows, &first[i]);
-		else
+	if (n < 2)
+		return;
+	if (col->number) {
+		struct number_item *items = scratch;
+
+		for (i = 0; i < n; i++)
+			items[i] = (struct number_item){
+				number_key(col->number(rows, &first[i]), descending), (uint32_t)i
+			};
+		if (!merge_runs(items, items + n, n))
+			radix_sort(items, items + n, n);
+		copy = (struct view_row *)(items + 2 * n);
+		memcpy(copy, first, n * sizeof(*first));
+		for (i = 0; i < n; i++)
+			first[i] = copy[items[i].pos];
+	} else {
+		struct text_item *items = scratch;
+		struct sort_order order = { .descending = descending };
+
+		for (i = 0; i < n; i++) {
 			col->text(rows, &first[i], items[i].text, sizeof(items[i].text));
+			items[i].pos = i;
+		}
+		qsort_r(items, n, sizeof(*items), text_cmp, &order);
+		copy = (struct view_row *)(items + n);
+		memcpy(copy, first, n * sizeof(*first));
+		for (i = 0; i < n; i++)
+			first[i] = copy[items[i].pos];
 	}
-	qsort_r(items, n, sizeof(*items), item_cmp, &order);
-	for (i = 0; i < n; i++)
-		first[i] = items[i].row;
+}
+
+/*
+ * Working memory for sort_rows() of up to @n rows by @col. It is kept from one frame to the next
+ * (grown, never shrunk): sorting the connections view's 50,000 rows every frame in memory fresh
+ * from the kernel cost a page fault per 4 KB, 1-2 ms a frame. Only the interactive view sorts
+ * rows; one sort at a time (conntop has one thread).
+ */
+static void *sort_scratch(size_t n, const struct view_column *col)
+{
+	static void *mem;
+	static size_t size;
+	size_t items = col->number ? 2 * sizeof(struct number_item) : sizeof(struct text_item);
+	size_t want = (n + 1) * (items + sizeof(struct view_row));
+
+	if (want > size) {
+		free(mem);
+		mem = malloc(want);
+		size = mem ? want : 0;
+	}
+	return mem;
 }
 
 /*
@@ -786,7 +887,7 @@ static void sort_rows(struct view_rows *rows, struct view_row *first, size_t n,
  * row's index numbers the servers in the order they were built, which is the order of @rows.
  */
 static int sort_tree(struct view_rows *rows, const struct view_column *col, bool descending,
-		     struct sort_item *items)
+		     void *scratch)
 {
 	struct view_row *servers = malloc((rows->nservers + 1) * sizeof(*servers));
 	struct view_row *out = malloc((rows->nrows + 1) * sizeof(*out));
@@ -811,11 +912,11 @@ static int sort_tree(struct view_rows *rows, const struct view_column *col, bool
 				   rows->rows[first[s] + count[s]].kind == ROW_BRANCH;
 		     count[s]++)
 			;
-		sort_rows(rows, &rows->rows[first[s]], count[s], col, descending, items);
+		sort_rows(rows, &rows->rows[first[s]], count[s], col, descending, scratch);
 		if (count[s])
 			rows->rows[first[s] + count[s] - 1].last = true;
 	}
-	sort_rows(rows, servers, rows->nservers, col, descending, items);
+	sort_rows(rows, servers, rows->nservers, col, descending, scratch);
 	for (i = 0; i < rows->nservers; i++) {
 		s = servers[i].index;
 		out[n++] = servers[i];
@@ -836,16 +937,15 @@ static int sort_all(struct view_rows *rows, const struct rows_query *q)
 	int ncols;
 	const struct view_column *cols = rows_columns(q->table, q->group, &ncols);
 	const struct view_column *col = &cols[q->sort_column < ncols ? q->sort_column : 0];
-	struct sort_item *items = malloc((rows->nrows + 1) * sizeof(*items));
+	void *scratch = sort_scratch(rows->nrows, col);
 	int err = 0;
 
-	if (!items)
+	if (!scratch)
 		return -ENOMEM;
 	if (q->table == TABLE_TREE)
-		err = sort_tree(rows, col, q->descending, items);
+		err = sort_tree(rows, col, q->descending, scratch);
 	else
-		sort_rows(rows, rows->rows, rows->nrows, col, q->descending, items);
-	free(items);
+		sort_rows(rows, rows->rows, rows->nrows, col, q->descending, scratch);
 	return err;
 }
 
@@ -857,6 +957,14 @@ int rows_build(struct view_rows *rows, const struct snapshot *snap, const struct
 	rows->snap = snap;
 	rows->query = *q;
 	rows->query.filter = NULL; /* not kept: the caller's */
+	/* Room for every row the table can have: a connection, node or group each; a tree's servers
+	 * and branches at most two per edge. */
+	rows->cap = q->table == TABLE_CONNS ? snap->nconns :
+		    q->table == TABLE_TREE  ? 2 * snap->nedges :
+					      snap->nnodes;
+	rows->rows = malloc((rows->cap + 1) * sizeof(*rows->rows));
+	if (!rows->rows)
+		return -ENOMEM;
 	switch (q->table) {
 	case TABLE_NODES:
 		err = build_nodes(rows, q);

@@ -60,12 +60,13 @@ enum row_kind {
 	ROW_BRANCH,
 };
 
+/* 16 bytes: the connections view lists every connection each frame. */
 struct view_row {
-	uint8_t kind; /* enum row_kind */
-	bool last; /* ROW_BRANCH: the server's last client */
-	size_t index; /* into snap->nodes, groups, snap->conns, servers or snap->edges */
-	size_t server; /* ROW_BRANCH: its server, into servers */
 	uint64_t key; /* the row's identity from frame to frame: the selection follows it */
+	uint32_t index; /* into snap->nodes, groups, snap->conns, servers or snap->edges */
+	uint32_t server : 28; /* ROW_BRANCH: its server, into servers */
+	uint32_t kind : 3; /* enum row_kind */
+	uint32_t last : 1; /* ROW_BRANCH: the server's last client */
 };
 
 struct rows_query {
@@ -82,7 +83,7 @@ struct view_rows {
 	struct rows_query query;
 	int addr_width; /* the widest address among the connections listed */
 	struct view_row *rows;
-	size_t nrows;
+	size_t nrows, cap;
 	struct group_row *groups;
 	size_t ngroups;
 	struct server_row *servers;

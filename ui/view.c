@@ -99,18 +99,37 @@ static void cursor_place(struct view_cursor *c, const struct view_rows *rows, si
 		c->scroll = rows->nrows - body;
 }
 
-void view_sync(struct view_state *view, const struct snapshot *snap, int screen_rows)
+static void sync_rows(struct view_state *view, const struct view_rows *rows, int screen_rows)
 {
 	struct view_cursor *c = &view->cursor[view_table(view)];
+	long at = rows_find(rows, c->key);
+
+	if (at >= 0)
+		c->selected = (size_t)at;
+	cursor_place(c, rows, view_body_rows(screen_rows));
+}
+
+void view_sync(struct view_state *view, const struct snapshot *snap, int screen_rows)
+{
 	struct view_rows rows;
-	long at;
 
 	if (!snap || view_rows(view, snap, false, &rows))
 		return;
-	at = rows_find(&rows, c->key);
-	if (at >= 0)
-		c->selected = (size_t)at;
-	cursor_place(c, &rows, view_body_rows(screen_rows));
+	sync_rows(view, &rows, screen_rows);
+	rows_release(&rows);
+}
+
+void view_show(struct view_state *view, const struct snapshot *snap, struct grid *grid)
+{
+	struct view_rows rows;
+
+	if (!snap || view_rows(view, snap, false, &rows)) {
+		view_sync(view, snap, grid->rows);
+		view_render(snap, view, grid);
+		return;
+	}
+	sync_rows(view, &rows, grid->rows);
+	view_render_rows(snap, view, &rows, grid);
 	rows_release(&rows);
 }
 

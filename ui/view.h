@@ -111,6 +111,16 @@ bool view_pick_matches(const struct view_state *view, size_t i);
 
 void view_render(const struct snapshot *snap, const struct view_state *view, struct grid *grid);
 
+/*
+ * view_sync() and then view_render() into @grid (its rows are the screen's), with the rows listed
+ * and sorted once for both: what a new frame or a resize does.
+ */
+void view_show(struct view_state *view, const struct snapshot *snap, struct grid *grid);
+
+/* view_render() with the rows view_rows() gives for the main table (NULL: it lists them). */
+void view_render_rows(const struct snapshot *snap, const struct view_state *view,
+		      const struct view_rows *rows, struct grid *grid);
+
 /* Lines of the detail or the help overlay, for scrolling it. */
 size_t view_overlay_length(const struct snapshot *snap, const struct view_state *view);
 

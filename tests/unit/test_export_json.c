@@ -277,6 +277,15 @@ static struct snapshot *scene(void)
 	snap->edges[1] = (struct snap_edge){ 3, 2, 8080, 0, 1, 1, 7, 9, 0, 7, 9 };
 	snap->edges[2] = (struct snap_edge){ 0, 4, 9000, 2, 2, 0, 0, 0, 0, 0, 0 };
 
+	/* What the rows of a process share: nginx's container, the hostile name as it came. */
+	snap->nprocs = 2;
+	snap->procs = calloc(snap->nprocs, sizeof(*snap->procs));
+	snap->procs[0].pid = 300;
+	snprintf(snap->procs[0].comm, sizeof(snap->procs[0].comm), "nginx");
+	snap->procs[0].container = snap->nodes[0].container;
+	snap->procs[1].pid = 400;
+	snprintf(snap->procs[1].comm, sizeof(snap->procs[1].comm), "%s", HOSTILE_RAW);
+
 	snap->nconns = 3;
 	snap->conns = calloc(snap->nconns, sizeof(*snap->conns));
 	c = &snap->conns[0];
@@ -296,10 +305,9 @@ static struct snapshot *scene(void)
 				 .bytes_received = 5000,
 				 .sent_delta = 401,
 				 .received_delta = 4010 };
-	snprintf(c->comm, sizeof(c->comm), "nginx");
-	snprintf(c->local, sizeof(c->local), "[fd00::1]:80");
-	snprintf(c->remote, sizeof(c->remote), "[fd00::2]:51000");
-	c->container = snap->nodes[0].container;
+	c->proc = 1;
+	inet_pton(AF_INET6, "fd00::1", c->laddr);
+	inet_pton(AF_INET6, "fd00::2", c->raddr);
 	c = &snap->conns[1];
 	*c = (struct snap_conn){ .cookie = 12,
 				 .age_ns = 61012345678ull,
@@ -315,9 +323,9 @@ static struct snapshot *scene(void)
 				 .bytes_received = 1048576,
 				 .sent_delta = 4010,
 				 .received_delta = 401 };
-	snprintf(c->comm, sizeof(c->comm), "%s", HOSTILE_RAW);
-	snprintf(c->local, sizeof(c->local), "10.0.0.1:51000");
-	snprintf(c->remote, sizeof(c->remote), "10.0.0.2:80");
+	c->proc = 2;
+	inet_pton(AF_INET, "10.0.0.1", c->laddr);
+	inet_pton(AF_INET, "10.0.0.2", c->raddr);
 	c = &snap->conns[2]; /* closed, owner unknown */
 	*c = (struct snap_conn){ .cookie = 13,
 				 .age_ns = 999,
@@ -332,8 +340,8 @@ static struct snapshot *scene(void)
 				 .bytes_received = 7,
 				 .sent_delta = 9,
 				 .received_delta = 7 };
-	snprintf(c->local, sizeof(c->local), "127.0.0.1:8080");
-	snprintf(c->remote, sizeof(c->remote), "127.0.0.1:40000");
+	inet_pton(AF_INET, "127.0.0.1", c->laddr);
+	inet_pton(AF_INET, "127.0.0.1", c->raddr);
 	return snap;
 }
 

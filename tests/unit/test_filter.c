@@ -42,20 +42,31 @@ static struct snap_node *process(struct snapshot *s, size_t i, uint32_t pid, con
 	return n;
 }
 
+/* A connection of its own process (what its rows share: name, container). */
 static struct snap_conn *conn(struct snapshot *s, uint32_t pid, const char *comm, uint32_t netns,
 			      const char *local, uint16_t lport, const char *remote, uint16_t rport)
 {
 	struct snap_conn *c = &s->conns[s->nconns++];
+	struct snap_proc *p = &s->procs[s->nprocs++];
 
 	c->cookie = s->nconns;
 	c->pid = pid;
 	c->netns = netns;
+	c->family = AF_INET;
 	c->lport = lport;
 	c->rport = rport;
-	snprintf(c->comm, sizeof(c->comm), "%s", comm);
-	snprintf(c->local, sizeof(c->local), "%s:%u", local, lport);
-	snprintf(c->remote, sizeof(c->remote), "%s:%u", remote, rport);
+	c->proc = (uint32_t)s->nprocs;
+	p->pid = pid;
+	snprintf(p->comm, sizeof(p->comm), "%s", comm);
+	inet_pton(AF_INET, local, c->laddr);
+	inet_pton(AF_INET, remote, c->raddr);
 	return c;
+}
+
+/* The container of connection @c's process. */
+static struct snap_container *container_of(struct snapshot *s, const struct snap_conn *c)
+{
+	return &s->procs[c->proc - 1].container;
 }
 
 static void edge(struct snapshot *s, size_t client, size_t server, uint16_t port)
@@ -81,6 +92,7 @@ static struct snapshot *world(void)
 	s->stats.topology.edges = 3;
 	s->stats.lost = 5;
 	s->conns = calloc(4, sizeof(*s->conns));
+	s->procs = calloc(4, sizeof(*s->procs));
 	s->nodes = calloc(NNODES, sizeof(*s->nodes));
 	s->edges = calloc(3, sizeof(*s->edges));
 	s->nnodes = NNODES;
@@ -97,16 +109,16 @@ static struct snapshot *world(void)
 	s->nodes[REMOTE].kind = NODE_ADDRESS;
 	snprintf(s->nodes[REMOTE].name, sizeof(s->nodes[REMOTE].name), "10.0.0.9");
 
-	in_container(
-		&conn(s, 12, "nginx", NS_WEB, "172.17.0.2", 80, "172.17.0.1", 41000)->container,
-		"docker", WEB_ID, "web", "shop/web-0");
-	in_container(
-		&conn(s, 12, "nginx", NS_WEB, "172.17.0.2", 45000, "172.18.0.3", 5432)->container,
-		"docker", WEB_ID, "web", "shop/web-0");
+	in_container(container_of(s, conn(s, 12, "nginx", NS_WEB, "172.17.0.2", 80, "172.17.0.1",
+					  41000)),
+		     "docker", WEB_ID, "web", "shop/web-0");
+	in_container(container_of(s, conn(s, 12, "nginx", NS_WEB, "172.17.0.2", 45000, "172.18.0.3",
+					  5432)),
+		     "docker", WEB_ID, "web", "shop/web-0");
 	conn(s, 20, "curl", NS_HOST, "172.17.0.1", 41000, "172.17.0.2", 80);
-	in_container(
-		&conn(s, 30, "postgres", NS_DB, "172.18.0.3", 5432, "172.17.0.2", 45000)->container,
-		"containerd", DB_ID, "db", "shop/db-0");
+	in_container(container_of(s, conn(s, 30, "postgres", NS_DB, "172.18.0.3", 5432,
+					  "172.17.0.2", 45000)),
+		     "containerd", DB_ID, "db", "shop/db-0");
 
 	edge(s, CURL, NGINX, 80); /* by server, port, client */
 	edge(s, REMOTE, NGINX, 80);
@@ -122,9 +134,9 @@ static const char *conns_kept(const struct snapshot *s, const struct snapshot_fi
 
 	buf[0] = '\0';
 	for (i = 0; i < s->nconns; i++)
-		if (!f || filter_conn(f, &s->conns[i]))
+		if (!f || filter_conn(f, s, &s->conns[i]))
 			len += snprintf(buf + len, sizeof(buf) - len, "%s%s:%u", len ? " " : "",
-					s->conns[i].comm, s->conns[i].lport);
+					snap_conn_comm(s, &s->conns[i]), s->conns[i].lport);
 	return buf;
 }
 
@@ -364,7 +376,7 @@ static void container_never_matches_a_host_process(void **state)
 	assert_string_equal(nodes_shown(s, &f), "");
 	/* Stale container fields without a runtime are not a container either. */
 	in_container(&s->nodes[CURL].container, "", "curl", "curl", "");
-	in_container(&s->conns[2].container, "", "curl", "curl", "");
+	in_container(container_of(s, &s->conns[2]), "", "curl", "curl", "");
 	f = by_container("curl");
 	assert_string_equal(conns_kept(s, &f), "");
 	assert_string_equal(nodes_shown(s, &f), "");

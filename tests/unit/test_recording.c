@@ -972,10 +972,13 @@ static void strings_from_the_file_are_made_printable(void **state)
 	assert_string_equal(replayed.prev->kernel, "6.1\\x1b[2J\\xff");
 	for (i = 0; i < replayed.prev->nnodes; i++)
 		assert_node_printable(&replayed.prev->nodes[i]);
+	assert_true(replayed.prev->nconns > 0);
 	for (i = 0; i < replayed.prev->nconns; i++) {
-		assert_true(printable_utf8(replayed.prev->conns[i].comm));
-		assert_true(printable_utf8(replayed.prev->conns[i].container.name));
-		assert_true(printable_utf8(replayed.prev->conns[i].container.pod));
+		const struct snap_conn *c = &replayed.prev->conns[i];
+
+		assert_true(printable_utf8(snap_conn_comm(replayed.prev, c)));
+		assert_true(printable_utf8(snap_conn_container(replayed.prev, c)->name));
+		assert_true(printable_utf8(snap_conn_container(replayed.prev, c)->pod));
 	}
 
 	n = node_of(replayed.prev, 100);

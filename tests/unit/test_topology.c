@@ -211,6 +211,131 @@ static void client_outliving_its_server_stays_on_the_edge(void **state)
 	world_free(w);
 }
 
+/* A client at time @ts: its port reused within one frame (port reuse at 50,000 a second). */
+static void sock_at(struct world *w, enum ct_event_type type, __u64 cookie, __u32 pid, __u64 ts,
+		    __u16 lport, __u16 rport)
+{
+	struct ct_event e = test_event_addr(type, cookie, pid, pid >= 300 ? "server" : "client",
+					    "127.0.0.1", lport, "127.0.0.1", rport);
+
+	e.ts_ns = ts;
+	e.netns = NS_A;
+	tracker_apply(w->tracker, &e);
+}
+
+static void a_tuple_twice_in_a_frame_joins_each_to_its_own(void **state)
+{
+	struct world *w = world_new();
+	struct ct_event e;
+
+	(void)state;
+	/*
+	 * Two connections from client port 40000 one after the other, both within the frame, of two
+	 * client processes to two servers; the first one's sockets added last (slots say nothing).
+	 */
+	sock_at(w, CT_EV_CONNECT, 11, 101, 3 * SEC_NS, 40000, 80);
+	sock_at(w, CT_EV_ACCEPT, 12, 301, 3 * SEC_NS + 10, 80, 40000);
+	sock_at(w, CT_EV_CONNECT, 1, 100, SEC_NS, 40000, 80);
+	sock_at(w, CT_EV_ACCEPT, 2, 300, SEC_NS + 10, 80, 40000);
+	e = test_event(CT_EV_CLOSE, 1, 2 * SEC_NS, 0, NULL);
+	tracker_apply(w->tracker, &e);
+	e = test_event(CT_EV_CLOSE, 2, 2 * SEC_NS, 0, NULL);
+	tracker_apply(w->tracker, &e);
+	frame(w);
+	assert_int_equal(w->snap->stats.topology.joined, 2);
+	assert_int_equal(w->snap->nedges, 2);
+	for (size_t i = 0; i < 2; i++) {
+		const struct snap_edge *x = edge(w, i);
+		const char *client = name(w, x->client), *server = name(w, x->server);
+
+		assert_true((!strcmp(client, "client[100]") && !strcmp(server, "server[300]")) ||
+			    (!strcmp(client, "client[101]") && !strcmp(server, "server[301]")));
+		assert_int_equal(x->opened, 1);
+	}
+	world_free(w);
+}
+
+/* Joins are remembered, not looked up again: they must follow what happens to the sockets. */
+static void joins_follow_their_sockets(void **state)
+{
+	struct world *w = world_new();
+	struct ct_event e;
+
+	(void)state;
+	/* A client seen first in a dump, then its own connect record: still the same join. */
+	e = test_event_addr(CT_EV_CONNECT, 1, 100, "client", "10.0.0.4", 40000, "10.0.0.2", 80);
+	e.flags |= CT_F_SEEDED;
+	e.netns = NS_A;
+	tracker_apply(w->tracker, &e);
+	sock(w, CT_EV_ACCEPT, 2, 300, NS_A, "10.0.0.2", 80, "10.0.0.4", 40000);
+	frame(w);
+	assert_int_equal(w->snap->stats.topology.joined, 1);
+	sock(w, CT_EV_CONNECT, 1, 100, NS_A, "10.0.0.4", 40000, "10.0.0.2", 80);
+	frame(w);
+	assert_int_equal(w->snap->stats.topology.joined, 1);
+	assert_int_equal(w->snap->nedges, 1);
+
+	/* The client closes and its socket connects again elsewhere: a new, lone connection. */
+	close_sock(w, 1);
+	e = test_event_addr(CT_EV_CONNECT, 1, 100, "client", "10.0.0.4", 40000, "10.0.0.9", 443);
+	e.ts_ns = 3 * SEC_NS;
+	e.netns = NS_A;
+	tracker_apply(w->tracker, &e);
+	frame(w);
+	assert_int_equal(w->snap->stats.topology.joined, 0);
+	assert_int_equal(w->snap->nedges, 2); /* the server stays on its edge, the client moved */
+	for (size_t i = 0; i < 2; i++) {
+		const struct snap_edge *x = edge(w, i);
+
+		if (x->port == 443) {
+			assert_string_equal(name(w, x->server), "10.0.0.9");
+			assert_int_equal(x->active, 1);
+		} else {
+			assert_string_equal(name(w, x->server), "server[300]");
+			assert_int_equal(x->active, 0); /* its client's socket stood for it */
+		}
+	}
+	world_free(w);
+}
+
+/* An edge is kept from frame to frame without building its key: unless an end's owner changes. */
+static void an_owner_learned_later_moves_the_edge(void **state)
+{
+	struct world *w = world_new();
+	struct ct_event e;
+
+	(void)state;
+	/* The server's accept came without its task: the server end is its address. */
+	sock(w, CT_EV_CONNECT, 1, 100, NS_A, "10.0.0.4", 40000, "10.0.0.2", 80);
+	e = test_event_addr(CT_EV_ACCEPT, 2, 0, NULL, "10.0.0.2", 80, "10.0.0.4", 40000);
+	e.netns = NS_A;
+	tracker_apply(w->tracker, &e);
+	frame(w);
+	frame(w);
+	assert_int_equal(w->snap->nedges, 1);
+	assert_string_equal(name(w, edge(w, 0)->server), "10.0.0.2");
+	/* A later record of that socket names its owner. */
+	sock(w, CT_EV_ACCEPT, 2, 300, NS_A, "10.0.0.2", 80, "10.0.0.4", 40000);
+	frame(w);
+	assert_int_equal(w->snap->nedges, 1);
+	assert_string_equal(name(w, edge(w, 0)->client), "client[100]");
+	assert_string_equal(name(w, edge(w, 0)->server), "server[300]");
+	assert_int_equal(edge(w, 0)->active, 1);
+	/* A lone client's owner learned late, too. */
+	e = test_event_addr(CT_EV_CONNECT, 3, 0, NULL, "10.0.0.4", 40001, "93.184.216.34", 443);
+	e.netns = NS_A;
+	tracker_apply(w->tracker, &e);
+	frame(w);
+	frame(w);
+	sock(w, CT_EV_CONNECT, 3, 101, NS_A, "10.0.0.4", 40001, "93.184.216.34", 443);
+	frame(w);
+	assert_int_equal(w->snap->nedges, 2);
+	for (size_t i = 0; i < 2; i++)
+		if (edge(w, i)->port == 443)
+			assert_string_equal(name(w, edge(w, i)->client), "client[101]");
+	world_free(w);
+}
+
 static void seeded_connections_are_active_but_not_opened(void **state)
 {
 	struct world *w = world_new();
@@ -466,6 +591,9 @@ int main(void)
 		cmocka_unit_test(lone_sides_meet_an_address),
 		cmocka_unit_test(totals_count_each_connection_once_and_idle_edges_go),
 		cmocka_unit_test(client_outliving_its_server_stays_on_the_edge),
+		cmocka_unit_test(a_tuple_twice_in_a_frame_joins_each_to_its_own),
+		cmocka_unit_test(joins_follow_their_sockets),
+		cmocka_unit_test(an_owner_learned_later_moves_the_edge),
 		cmocka_unit_test(seeded_connections_are_active_but_not_opened),
 		cmocka_unit_test(rollups_sum_by_container_and_namespace),
 		cmocka_unit_test(filters_keep_matching_rows_nodes_and_edges),

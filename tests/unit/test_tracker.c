@@ -389,7 +389,7 @@ static void traffic_adds_live_counts_to_what_came_before(void **state)
 	c = find_conn(t, 1);
 	/* History is a total, and what the next frame's rate starts from. */
 	assert_int_equal(c->traffic.bytes_sent, 1000);
-	assert_int_equal(c->shown.bytes_sent, 1000);
+	assert_int_equal(tracker_conn_shown(t, c).bytes_sent, 1000);
 	tracker_set_traffic(t, 1, &live, false);
 	assert_int_equal(c->traffic.bytes_sent, 1010);
 	assert_int_equal(c->traffic.bytes_received, 2020);
@@ -491,9 +491,54 @@ static void ids_by_tuple_match_records_and_dumps(void **state)
 	tracker__free(t);
 }
 
+/*
+ * Connections come and go by the thousand, their slots and index entries reused, cookies too (a
+ * socket named by its tuple gets the same name each time it connects): the tracker always finds
+ * exactly the open ones.
+ */
+static void lookups_survive_churn(void **state)
+{
+	enum { COOKIES = 5000 };
+	static bool open[COOKIES];
+	struct tracker *t = tracker__new(NULL);
+	unsigned int seed = 5, round, i;
+	__u64 now = SEC_NS;
+	size_t nopen = 0;
+
+	(void)state;
+	memset(open, 0, sizeof(open));
+	for (round = 0; round < 40; round++) {
+		for (i = 0; i < 3000; i++) {
+			__u64 cookie;
+			struct ct_event e;
+
+			seed = seed * 1103515245 + 12345;
+			cookie = 1 + (seed >> 8) % COOKIES;
+			now += 1000;
+			if (open[cookie - 1]) {
+				e = test_event(CT_EV_CLOSE, cookie, now, 0, NULL);
+				open[cookie - 1] = false;
+				nopen--;
+			} else { /* closed this frame or long gone: connected again, a new one */
+				e = test_event(CT_EV_CONNECT, cookie, now, 100, "c");
+				open[cookie - 1] = true;
+				nopen++;
+			}
+			tracker_apply(t, &e);
+		}
+		tracker_end_frame(t); /* the closed ones go */
+		assert_int_equal(tracker_conn_count(t), nopen);
+		assert_int_equal(tracker_stats(t)->active, nopen);
+		for (i = 0; i < COOKIES; i++)
+			assert_int_equal(tracker_has_socket(t, i + 1), open[i]);
+	}
+	tracker__free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(lookups_survive_churn),
 		cmocka_unit_test(open_then_close_is_shown_closed_for_one_frame),
 		cmocka_unit_test(connection_shorter_than_a_frame_is_counted_and_shown_once),
 		cmocka_unit_test(close_of_unknown_connection_makes_no_ghost),

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Snapshots from a tracker: the order of their rows, and what rows share with their process. */
+#include "test_util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "filter.h"
+#include "snapshot.h"
+#include "tracker.h"
+
+/* The order a snapshot promises, spelled out: open first, pid, direction, local text, cookie. */
+static int reference_cmp(const struct snap_conn *a, const struct snap_conn *b)
+{
+	char x[ADDR_PORT_LEN], y[ADDR_PORT_LEN];
+	int c;
+
+	if ((c = (int)a->closed - (int)b->closed))
+		return c;
+	if (a->pid != b->pid)
+		return a->pid < b->pid ? -1 : 1;
+	if ((c = (int)a->dir - (int)b->dir))
+		return c;
+	snap_conn_local(a, x, sizeof(x));
+	snap_conn_local(b, y, sizeof(y));
+	if ((c = strcmp(x, y)))
+		return c;
+	return (a->cookie > b->cookie) - (a->cookie < b->cookie);
+}
+
+/* A local address of one of many shapes: short and long IPv4, IPv6 alike past 24 characters. */
+static void some_address(unsigned int n, struct ct_event *e)
+{
+	static const char *const v6[] = { "2001:db8:aaaa:bbbb:cccc:dddd:eeee:1",
+					  "2001:db8:aaaa:bbbb:cccc:dddd:eeee:10",
+					  "2001:db8:aaaa:bbbb:cccc:dddd:eeee:2", "::1", "fe80::1" };
+	char text[64];
+
+	memset(e->laddr, 0, sizeof(e->laddr));
+	if (n % 3) {
+		e->family = AF_INET;
+		snprintf(text, sizeof(text), "%u.%u.0.%u", 1 + n % 200, n % 7 * 10, n % 13);
+		inet_pton(AF_INET, text, e->laddr);
+	} else {
+		e->family = AF_INET6;
+		inet_pton(AF_INET6, v6[n % 5], e->laddr);
+	}
+	memcpy(e->raddr, e->laddr, sizeof(e->raddr));
+	e->lport = (__u16)(n % 2 ? 80 : 1000 + n % 9000); /* the same text, cookies apart */
+}
+
+static void rows_are_in_order(void **state)
+{
+	struct tracker *t = tracker__new(NULL);
+	struct snapshot *snap;
+	unsigned int seed = 7, i;
+	size_t j;
+	int width = 0;
+
+	(void)state;
+	for (i = 1; i <= 3000; i++) {
+		struct ct_event e;
+		__u32 pid;
+
+		seed = seed * 1103515245 + 12345;
+		pid = (seed >> 8) % 5 ? 100 + (seed >> 12) % 40 : 0; /* some owners unknown */
+		e = test_event(seed >> 20 & 1 ? CT_EV_ACCEPT : CT_EV_CONNECT, i, SEC_NS, pid,
+			       pid ? "p" : NULL);
+		/* A reused pid: another process, its rows among those of the first. */
+		if (pid == 101 && seed >> 24 & 1)
+			e.proc_start_ns += 7 * PROC_TICK_NS;
+		some_address(seed >> 4, &e);
+		tracker_apply(t, &e);
+		if ((seed >> 22) % 3 == 0) {
+			e = test_event(CT_EV_CLOSE, i, 2 * SEC_NS, 0, NULL);
+			tracker_apply(t, &e);
+		}
+	}
+	snap = snapshot_take(&(struct snapshot_input){ .tracker = t, .now_ns = 3 * SEC_NS });
+	assert_non_null(snap);
+	assert_int_equal(snap->nconns, 3000);
+	assert_true(snap->conns[0].pid == 0 && !snap->conns[0].closed);
+	assert_true(snap->conns[2999].closed); /* some of each */
+	for (j = 1; j < snap->nconns; j++)
+		if (reference_cmp(&snap->conns[j - 1], &snap->conns[j]) >= 0)
+			fail_msg("rows %zu and %zu are out of order", j - 1, j);
+	for (j = 0; j < snap->nconns; j++) {
+		char text[ADDR_PORT_LEN];
+		int len = snap_conn_local(&snap->conns[j], text, sizeof(text));
+
+		width = len > width ? len : width;
+		len = snap_conn_remote(&snap->conns[j], text, sizeof(text));
+		width = len > width ? len : width;
+	}
+	assert_int_equal(snapshot_addr_width(snap), width);
+	snapshot__free(snap);
+	tracker__free(t);
+}
+
+/* Rows name their process's shared part; a filtered copy keeps the parts its rows need. */
+static void rows_share_their_process(void **state)
+{
+	struct tracker *t = tracker__new(NULL);
+	struct snapshot *snap, *out;
+	struct snapshot_filter f;
+	struct ct_event e;
+
+	(void)state;
+	e = test_event_addr(CT_EV_CONNECT, 1, 100, "curl", "10.0.0.1", 40000, "10.0.0.2", 80);
+	tracker_apply(t, &e);
+	e = test_event_addr(CT_EV_CONNECT, 2, 100, "curl", "10.0.0.1", 40001, "10.0.0.2", 443);
+	tracker_apply(t, &e);
+	e = test_event_addr(CT_EV_ACCEPT, 3, 200, "nginx\x1b", "10.0.0.1", 8080, "10.0.0.3", 5000);
+	tracker_apply(t, &e);
+	e = test_event_addr(CT_EV_ACCEPT, 4, 0, NULL, "10.0.0.1", 8080, "10.0.0.4", 5001);
+	tracker_apply(t, &e);
+	snap = snapshot_take(&(struct snapshot_input){ .tracker = t, .now_ns = 3 * SEC_NS });
+	assert_int_equal(snap->nconns, 4);
+	assert_int_equal(snap->nprocs, 2); /* one each for curl and nginx */
+	assert_int_equal(snap->conns[0].pid, 0);
+	assert_string_equal(snap_conn_comm(snap, &snap->conns[0]), "");
+	assert_string_equal(snap_conn_comm(snap, &snap->conns[1]), "curl");
+	assert_int_equal(snap->conns[1].proc, snap->conns[2].proc);
+	assert_string_equal(snap_conn_comm(snap, &snap->conns[3]), "nginx\\x1b");
+	assert_string_equal(snap_conn_container(snap, &snap->conns[3])->runtime, "");
+
+	filter_init(&f);
+	f.port = 8080;
+	out = snapshot_filtered(snap, &f);
+	assert_int_equal(out->nconns, 2);
+	assert_int_equal(out->nprocs, 1);
+	assert_string_equal(snap_conn_comm(out, &out->conns[0]), "");
+	assert_string_equal(snap_conn_comm(out, &out->conns[1]), "nginx\\x1b");
+	assert_int_equal(snapshot_addr_width(out), strlen("10.0.0.1:8080"));
+	snapshot__free(out);
+	snapshot__free(snap);
+	tracker__free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(rows_are_in_order),
+		cmocka_unit_test(rows_share_their_process),
+	};
+
+	return cmocka_run_group_tests_name("snapshot", tests, NULL, NULL);
+}
