@@ -4,7 +4,8 @@
 # this kernel has (tp_btf, raw_tp, classic tp) ends in the same exact counts for the churn's port,
 # and the header names the hooks. raw_tp and tp cannot ask for socket cookies: their sockets are
 # named by tuple, which must agree with the sock_diag seeding (a connection open before start is
-# closed by its close record, not by healing). Hooks this kernel refuses fail in one line, exit 1.
+# closed by its close record, not by healing). The classic tracepoint may lose records under
+# churn (a guard shared with other BPF programs): all it loses must be counted. Hooks this kernel refuses fail in one line, exit 1.
 cd "$(dirname "$0")/../.." || exit 1
 source tests/integration/lib.sh
 require_root
@@ -72,7 +73,11 @@ start client "$TCPFIXTURE" burst 127.0.0.1 $PORT $N -j 4 -t 60
 check "churn of $N connections" wait_line client "^done $N\$" 60
 kill "$PID_old_client" 2>/dev/null # its close record must end the seeded row
 for hooks in "${variants[@]}"; do
-	check "$hooks saw every side closed" wait_until 20 closed_seen "$hooks" $PORT $((2 * N))
+	if [ "$hooks" = tp ]; then # may lose some, counted (below): wait for the drain only
+		sleep 1
+	else
+		check "$hooks saw every side closed" wait_until 20 closed_seen "$hooks" $PORT $((2 * N))
+	fi
 	check "$hooks closed the seeded connection by its close record" \
 		wait_until 10 closed_seen "$hooks" $PORT_OLD 2
 done
@@ -81,8 +86,24 @@ for hooks in "${variants[@]}"; do
 	stop "$hooks"
 	read -r in out closed active lost <<<"$(port_counts "$hooks" $PORT)"
 	echo "# $hooks: in $in out $out closed $closed active $active lost $lost"
-	check "$hooks: $N accepted, $N connected, each side closed once, none active, none lost" \
-		test "$in $out $closed $active $lost" = "$N $N $((2 * N)) 0 0"
+	if [ "$hooks" = tp ]; then
+		# Classic tracepoint programs share one per-CPU guard with every kprobe and classic
+		# tracepoint program (here the accept exits of all three conntops): a state change in
+		# an interrupt while one runs is skipped. This kernel counts those skips: every record
+		# missing must be in lost, and no row may be made up.
+		missing=$((N - in + N - out + 2 * N - closed))
+		check "tp: what is missing ($missing) is counted in lost ($lost), nothing extra" \
+			test "$missing" -le "$lost" -a "$in" -le $N -a "$out" -le $N -a "$closed" -le $((2 * N))
+	elif [ "$lost" -eq 0 ]; then
+		check "$hooks: $N accepted, $N connected, each side closed once, none active, none lost" \
+			test "$in $out $closed $active" = "$N $N $((2 * N)) 0"
+	else
+		# A call in the few instructions of the kernel's guard around the first copy is skipped
+		# by both copies (docs/ARCHITECTURE.md): rare, and counted.
+		missing=$((N - in + N - out + 2 * N - closed))
+		check "$hooks: lost $lost (the guard's window), every record missing ($missing) in it" \
+			test "$missing" -le "$lost" -a "$lost" -le 5 -a "$in" -le $N -a "$out" -le $N
+	fi
 done
 
 # The JSON names the hooks and the transport, as the screen's header does.
