@@ -532,11 +532,7 @@ __u32 fentry_first = 0; /* 0 until learned, then 1 (A runs first) or 2 (B); user
 static __always_inline void fentry_copy(u32 pair, u32 copy, void *ctx, struct sock *sk, int state)
 {
 	u32 first = fentry_first;
-	int oldstate;
-
-	if (!matters(state))
-		return;
-	oldstate = sk_state(sk);
+	int oldstate = sk_state(sk); /* the copies return early when the change makes no record */
 
 	if (!first) {
 		/* Every CPU's first caller is the same program: a race writes the same value. */

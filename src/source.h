@@ -46,7 +46,7 @@ enum transport {
 /* Which kernel hooks carry a connection's life. */
 enum hooks {
 	HOOKS_AUTO, /* the first of these the running kernel has */
-	HOOKS_TRACEPOINT, /* sock:inet_sock_set_state (4.16+): tp_btf, else raw_tp */
+	HOOKS_TRACEPOINT, /* sock:inet_sock_set_state (4.16+): tp_btf, else raw_tp, else tp */
 	HOOKS_FENTRY, /* fentry on inet_sk_state_store/inet_sk_set_state, fexit on inet_csk_accept */
 	HOOKS_KPROBE, /* kprobes on the same functions: any kernel with kprobes */
 	/* One tracepoint variant exactly (tests, and kernels whose best one misbehaves). */

@@ -316,11 +316,16 @@ churn_variant() {
 	check "$cv: opened: ${v:-?} (want $((2 * n)))" test "${v:-x}" = $((2 * n))
 	v=$(header_value "$cv" closed)
 	check "$cv: closed: ${v:-?} (want $((2 * n)))" test "${v:-x}" = $((2 * n))
-	for counter in lost active 'closed unseen' 'not accepted' invalid duplicate late \
-		'pending full'; do
+	for counter in active 'closed unseen' 'not accepted' invalid duplicate late 'pending full'; do
 		v=$(header_value "$cv" "$counter")
 		check "$cv: $counter: ${v:-?} (want 0)" test "${v:-x}" = 0
 	done
+	# With the counts exact, lost can only be skips the kernel counted in the guard's window
+	# around a first copy (docs/ARCHITECTURE.md), of changes that made no record: an upper
+	# bound, rare.
+	v=$(header_value "$cv" lost)
+	check "$cv: lost: ${v:-?} (want 0, or a few counted skips: <= $((n / 20)))" \
+		test "${v:-x}" -le $((n / 20))
 	[ "$nfail" -eq 0 ]
 }
 
