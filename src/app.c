@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "curses.h"
 #include "export.h"
 #include "filter.h"
@@ -53,14 +54,6 @@ struct app {
 	int signal_fd;
 	int timer_fd;
 };
-
-static uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
 
 /* Fires every @seconds from now, or once after @seconds when not @repeat; -errno on failure. */
 static int set_timer(int fd, double seconds, bool repeat)

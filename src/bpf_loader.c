@@ -20,8 +20,10 @@
 #include <linux/types.h>
 
 #include "conntop.skel.h"
+#include "clock.h"
 #include "conntop/event.h"
 #include "log.h"
+#include "reorder.h"
 
 #define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
 
@@ -47,6 +49,7 @@ static const enum hooks variant_family[V_COUNT] = {
 
 struct bpf_source {
 	struct conntop_bpf *skel;
+	struct btf *vmlinux; /* the kernel's BTF, probed for what it has (NULL if unreadable) */
 	enum variant variant;
 	enum transport transport; /* TRANSPORT_RINGBUF or TRANSPORT_PERFBUF */
 	struct ring_buffer *ring; /* the ring buffer's reader */
@@ -71,24 +74,10 @@ int bpf_check_ringbuf_size(size_t size)
 	return 0;
 }
 
-const char *bpf_transport_name(enum transport transport)
+/* The words --transport takes. */
+static const char *transport_name(enum transport transport)
 {
-	switch (transport) {
-	case TRANSPORT_RINGBUF:
-		return "ring buffer";
-	case TRANSPORT_PERFBUF:
-		return "perf buffer";
-	default:
-		return "auto";
-	}
-}
-
-static uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts); /* bpf_ktime_get_ns()'s clock */
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return transport == TRANSPORT_PERFBUF ? "perfbuf" : "ringbuf";
 }
 
 /* libbpf's own messages are details for -v; the user gets one line from us. */
@@ -163,10 +152,9 @@ static bool has_tracepoint(const struct btf *vmlinux, const char *name)
  * BTF, never by its version, and the hooks can name sockets by cookie (the map's key); else user
  * space reads them from sock_diag. Programs not used are not loaded.
  */
-static enum traffic_mode choose_traffic(struct conntop_bpf *skel, enum traffic_mode wanted,
-					bool have_cookies)
+static enum traffic_mode choose_traffic(struct conntop_bpf *skel, const struct btf *vmlinux,
+					enum traffic_mode wanted, bool have_cookies)
 {
-	struct btf *vmlinux = btf__load_vmlinux_btf();
 	bool can = have_cookies && has_tracepoint(vmlinux, "sock_send_length") &&
 		   has_tracepoint(vmlinux, "sock_recv_length") &&
 		   has_tracepoint(vmlinux, "tcp_retransmit_skb");
@@ -175,7 +163,6 @@ static enum traffic_mode choose_traffic(struct conntop_bpf *skel, enum traffic_m
 				 can			    ? TRAFFIC_BPF :
 							      TRAFFIC_SOCKDIAG;
 
-	btf__free(vmlinux);
 	if (wanted == TRAFFIC_BPF && !can)
 		log_warn("%s: bytes come from sock_diag at each refresh",
 			 have_cookies ? "this kernel has no sock_send_length/sock_recv_length "
@@ -206,7 +193,7 @@ static int choose_transport(struct bpf_source *src, enum transport wanted)
 			 wanted == TRANSPORT_RINGBUF ? TRANSPORT_RINGBUF :
 			 has_ringbuf		     ? TRANSPORT_RINGBUF :
 						       TRANSPORT_PERFBUF;
-	log_debug("transport: %s", bpf_transport_name(src->transport));
+	log_debug("transport: %s", transport_name(src->transport));
 	skel->rodata->use_perfbuf = src->transport == TRANSPORT_PERFBUF;
 	/* The other transport's map is not created: a kernel before 5.8 could not. */
 	bpf_map__set_autocreate(skel->maps.events, src->transport == TRANSPORT_RINGBUF);
@@ -226,8 +213,9 @@ static int configure(struct bpf_source *src, const struct bpf_source_opts *opts)
 		err = bpf_map__set_max_entries(skel->maps.pending, opts->pending_max);
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.traffic, opts->traffic_max ?: 1);
-	src->traffic = choose_traffic(skel, opts->traffic, bpf_source__has_cookies(src));
 	skel->rodata->have_cookies = bpf_source__has_cookies(src);
+	src->traffic =
+		choose_traffic(skel, src->vmlinux, opts->traffic, skel->rodata->have_cookies);
 	skel->rodata->count_bytes = src->traffic == TRAFFIC_BPF;
 	/* Wake the reader early only when a quarter of the ring waits; it drains on its tick. */
 	skel->rodata->wakeup_bytes = opts->ringbuf_size / 4;
@@ -450,24 +438,21 @@ static int open_reader(struct bpf_source *src, const struct bpf_source_opts *opt
 static uint64_t percpu_sum(const struct bpf_source *src, const struct bpf_map *map, uint32_t key);
 
 /* Whether the kernel has what variant @v hooks into, as far as can be told without loading. */
-static bool variant_possible(enum variant v)
+static bool variant_possible(const struct btf *vmlinux, enum variant v)
 {
 	static const char *const functions[] = { "inet_sk_set_state", "inet_sk_state_store",
 						 "inet_csk_accept" };
-	struct btf *vmlinux = NULL;
 	bool possible = true;
 	size_t i;
 
 	switch (v) {
 	case V_TP_BTF:
+		possible = has_tracepoint(vmlinux, "inet_sock_set_state");
+		break;
 	case V_FENTRY:
-		vmlinux = btf__load_vmlinux_btf();
-		if (v == V_TP_BTF)
-			possible = has_tracepoint(vmlinux, "inet_sock_set_state");
-		for (i = 0; v == V_FENTRY && i < sizeof(functions) / sizeof(functions[0]); i++)
+		for (i = 0; i < sizeof(functions) / sizeof(functions[0]); i++)
 			possible = possible && vmlinux &&
 				   btf__find_by_name_kind(vmlinux, functions[i], BTF_KIND_FUNC) > 0;
-		btf__free(vmlinux);
 		break;
 	case V_KPROBE:
 		possible = access("/sys/bus/event_source/devices/kprobe", F_OK) == 0 ||
@@ -564,6 +549,7 @@ int bpf_source__open(struct bpf_source **out, const struct bpf_source_opts *opts
 	src->on_record = on_record;
 	src->ctx = ctx;
 	src->ncpus = libbpf_num_possible_cpus();
+	src->vmlinux = btf__load_vmlinux_btf(); /* once, for every probe below */
 
 	/*
 	 * The best variant that loads and attaches. The first failure is the one the user reads;
@@ -571,7 +557,7 @@ int bpf_source__open(struct bpf_source **out, const struct bpf_source_opts *opts
 	 */
 	err = -ENOTSUP;
 	for (v = 0; v < V_COUNT; v++) {
-		if (!variant_allowed(v, opts->hooks) || !variant_possible(v))
+		if (!variant_allowed(v, opts->hooks) || !variant_possible(src->vmlinux, v))
 			continue;
 		log_demote_errors(tried);
 		err = open_variant(src, opts, v);
@@ -583,10 +569,9 @@ int bpf_source__open(struct bpf_source **out, const struct bpf_source_opts *opts
 	log_demote_errors(0);
 	if (err) {
 		if (!tried)
-			log_error("this kernel has none of the hooks asked for (--hooks); 'conntop "
-				  "-v' "
-				  "says what was probed");
-		free(src);
+			log_error("this kernel has none of the hooks asked for (--hooks); "
+				  "'conntop -v' says what was probed");
+		bpf_source__free(src);
 		return err;
 	}
 	log_debug("hooks: %s", variant_names[src->variant]);
@@ -604,6 +589,7 @@ void bpf_source__free(struct bpf_source *src)
 	if (!src)
 		return;
 	close_attempt(src);
+	btf__free(src->vmlinux);
 	free(src);
 }
 
@@ -638,11 +624,6 @@ int bpf_source__drain(struct bpf_source *src)
 	return ring_buffer__consume(src->ring);
 }
 
-enum transport bpf_source__transport(const struct bpf_source *src)
-{
-	return src->transport;
-}
-
 bool bpf_source__has_cookies(const struct bpf_source *src)
 {
 	return src->variant == V_TP_BTF || src->variant == V_FENTRY;
@@ -652,14 +633,7 @@ void bpf_source__describe(const struct bpf_source *src, char *buf, size_t size)
 {
 	/* The words the options take, and short: a recording keeps 31 characters of it. */
 	snprintf(buf, size, "eBPF %s, %s", variant_names[src->variant],
-		 src->transport == TRANSPORT_PERFBUF ? "perfbuf" : "ringbuf");
-}
-
-void bpf_source__reorder_stats(const struct bpf_source *src, struct reorder_stats *stats)
-{
-	memset(stats, 0, sizeof(*stats));
-	if (src->reorder)
-		reorder_read_stats(src->reorder, stats);
+		 transport_name(src->transport));
 }
 
 static uint64_t percpu_sum(const struct bpf_source *src, const struct bpf_map *map, uint32_t key)
@@ -743,7 +717,7 @@ static uint64_t recursion_misses(const struct bpf_source *src, bool traffic)
 
 void bpf_source__read_stats(const struct bpf_source *src, struct source_stats *stats)
 {
-	struct reorder_stats reorder;
+	struct reorder_stats reorder = { 0 };
 	uint64_t misses;
 
 	stats->lost = stat_sum(src, CT_STAT_LOST) + perf_refused(src);
@@ -760,7 +734,8 @@ void bpf_source__read_stats(const struct bpf_source *src, struct source_stats *s
 	stats->nested_rescued = stat_sum(src, CT_STAT_NESTED_RESCUED);
 	stats->recursion_misses =
 		misses > stats->nested_rescued ? misses - stats->nested_rescued : 0;
-	bpf_source__reorder_stats(src, &reorder);
+	if (src->reorder)
+		reorder_read_stats(src->reorder, &reorder);
 	stats->late_records = reorder.late;
 }
 

@@ -19,7 +19,6 @@
 #include <linux/types.h>
 #include "conntop/event.h"
 
-#include "reorder.h"
 #include "source.h"
 
 #define BPF_DEFAULT_RINGBUF_SIZE (8u << 20)
@@ -68,9 +67,6 @@ int bpf_source__drain(struct bpf_source *src);
 
 void bpf_source__read_stats(const struct bpf_source *src, struct source_stats *stats);
 
-/* The transport in use: TRANSPORT_RINGBUF or TRANSPORT_PERFBUF. */
-enum transport bpf_source__transport(const struct bpf_source *src);
-
 /*
  * Whether the records carry socket cookies: the hooks that run as tracing programs (tp_btf,
  * fentry) can ask for them; kprobes and raw and classic tracepoints cannot (records then name
@@ -80,9 +76,6 @@ bool bpf_source__has_cookies(const struct bpf_source *src);
 
 /* "eBPF tp_btf, ringbuf": the hooks and the transport in use, for the header. */
 void bpf_source__describe(const struct bpf_source *src, char *buf, size_t size);
-
-/* Perf buffers: what the ordering stage did (all zero with the ring buffer). */
-void bpf_source__reorder_stats(const struct bpf_source *src, struct reorder_stats *stats);
 
 /*
  * How bytes are counted: TRAFFIC_BPF when the kernel has the send/receive tracepoints and it was
@@ -99,8 +92,5 @@ int bpf_source__read_traffic(struct bpf_source *src, traffic_fn fn, void *ctx);
 
 /* Checks a --ringbuf-size value. 0 or -EINVAL. */
 int bpf_check_ringbuf_size(size_t size);
-
-/* "ring buffer", "perf buffer" (for the header: "eBPF, perf buffer"), or "auto". */
-const char *bpf_transport_name(enum transport transport);
 
 #endif /* CONNTOP_BPF_LOADER_H */

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "bpf_loader.h"
 #include "events.h"
 #include "log.h"
@@ -21,14 +22,6 @@ struct live {
 	bool seeded; /* polling: the first pass was applied */
 	int heal_fd; /* -1 when healing is off */
 };
-
-static uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
 
 static int on_record(void *ctx, const void *data, size_t size)
 {
