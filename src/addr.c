@@ -88,10 +88,21 @@ static char *put_ipv6(char *p, const uint8_t *a)
 	return p;
 }
 
+/* As snprintf: what fits of @text into @buf, always terminated; returns the length it needed. */
+static int put_out(char *buf, size_t size, const char *text, size_t len)
+{
+	if (size) {
+		size_t n = len < size - 1 ? len : size - 1;
+
+		memcpy(buf, text, n);
+		buf[n] = '\0';
+	}
+	return (int)len;
+}
+
 int addr_format(char *buf, size_t size, int family, const uint8_t *addr, uint16_t port)
 {
 	char text[ADDR_PORT_LEN], *p = text;
-	size_t len;
 
 	if (family == AF_INET) {
 		p = put_ipv4(p, addr);
@@ -105,20 +116,12 @@ int addr_format(char *buf, size_t size, int family, const uint8_t *addr, uint16_
 	}
 	*p++ = ':';
 	p = put_decimal(p, port);
-	len = (size_t)(p - text);
-	if (size) { /* as snprintf: what fits, always terminated; the length it needed */
-		size_t n = len < size - 1 ? len : size - 1;
-
-		memcpy(buf, text, n);
-		buf[n] = '\0';
-	}
-	return (int)len;
+	return put_out(buf, size, text, (size_t)(p - text));
 }
 
 int addr_format_host(char *buf, size_t size, int family, const uint8_t *addr)
 {
 	char text[ADDR_PORT_LEN], *p = text;
-	size_t len;
 
 	if (family == AF_INET) {
 		p = put_ipv4(p, addr);
@@ -128,14 +131,7 @@ int addr_format_host(char *buf, size_t size, int family, const uint8_t *addr)
 		snprintf(buf, size, "?");
 		return -EAFNOSUPPORT;
 	}
-	len = (size_t)(p - text);
-	if (size) {
-		size_t n = len < size - 1 ? len : size - 1;
-
-		memcpy(buf, text, n);
-		buf[n] = '\0';
-	}
-	return (int)len;
+	return put_out(buf, size, text, (size_t)(p - text));
 }
 
 static int decimal_len(unsigned int value)
