@@ -118,3 +118,40 @@ frames_at_least() { [ "$(frames_printed)" -ge "$1" ]; }
 wait_frames() {
 	wait_until 10 frames_at_least $(($(frames_printed) + $1))
 }
+
+# --- Several conntops in JSON at once, each into $TMP/NAME.out (test_transport, test_hooks) ---
+
+# conntop_json NAME [ARGS...]: JSON frames every 0.2 s; returns once the first is out (attached).
+conntop_json() {
+	local name=$1
+	shift
+	start "$name" timeout 120 "$CONNTOP" -b -d 0.2 --format json "$@"
+	wait_line "$name" '^\{' 15
+}
+
+# port_counts NAME PORT: over every frame of NAME, for one port, "in out closed active lost late
+# source": connections by cookie, so neither frame boundaries nor joins count one twice.
+port_counts() {
+	jq -r -s --argjson p "$2" '
+		[.[] | .connections[] | select(.local_port == $p or .remote_port == $p)] as $c
+		| ([$c[] | select(.direction == "in") | .cookie] | unique | length) as $in
+		| ([$c[] | select(.direction == "out") | .cookie] | unique | length) as $out
+		| ([$c[] | select(.closed)] | length) as $closed
+		| ([.[-1].connections[] | select((.local_port == $p or .remote_port == $p)
+			and (.closed | not))] | length) as $active
+		| "\($in) \($out) \($closed) \($active) \(.[-1].stats.lost) \(.[-1].stats.late) "
+		  + .[-1].source' "$TMP/$1.out"
+}
+
+# closed_seen NAME PORT N: NAME has shown at least N sides on PORT closed.
+closed_seen() {
+	[ "$(jq -s --argjson p "$2" '[.[] | .connections[] | select(.closed and
+		(.local_port == $p or .remote_port == $p))] | length' "$TMP/$1.out")" -ge "$3" ]
+}
+
+# stop NAME: SIGINT (a clean exit, its last frame whole) and wait for it.
+stop() {
+	local pid="PID_$1"
+	kill -INT "${!pid}" 2>/dev/null
+	wait "${!pid}" 2>/dev/null
+}

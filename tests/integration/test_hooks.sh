@@ -13,38 +13,6 @@ require_root
 N=2000
 PORT=17411 PORT_OLD=17412
 
-# conntop_json NAME HOOKS [ARGS...]: JSON frames every 0.2 s into $TMP/NAME.out.
-conntop_json() {
-	local name=$1 hooks=$2
-	shift 2
-	start "$name" timeout 120 "$CONNTOP" -b -d 0.2 --format json --hooks "$hooks" \
-		--heal-interval 0 "$@"
-	wait_line "$name" '^\{' 15
-}
-
-# "in out closed active lost source" for one port over every frame of NAME's JSON.
-port_counts() {
-	jq -r -s --argjson p "$2" '
-		[.[] | .connections[] | select(.local_port == $p or .remote_port == $p)] as $c
-		| ([$c[] | select(.direction == "in") | .cookie] | unique | length) as $in
-		| ([$c[] | select(.direction == "out") | .cookie] | unique | length) as $out
-		| ([$c[] | select(.closed)] | length) as $closed
-		| ([.[-1].connections[] | select((.local_port == $p or .remote_port == $p)
-			and (.closed | not))] | length) as $active
-		| "\($in) \($out) \($closed) \($active) \(.[-1].stats.lost)"' "$TMP/$1.out"
-}
-
-closed_seen() {
-	[ "$(jq -s --argjson p "$2" '[.[] | .connections[] | select(.closed and
-		(.local_port == $p or .remote_port == $p))] | length' "$TMP/$1.out")" -ge "$3" ]
-}
-
-stop() {
-	local pid="PID_$1"
-	kill -INT "${!pid}" 2>/dev/null
-	wait "${!pid}" 2>/dev/null
-}
-
 # A connection open before conntop starts, for the seeding check: tcpfixture holds it.
 start old_server "$TCPFIXTURE" serve 127.0.0.1 $PORT_OLD
 wait_line old_server '^listening'
@@ -62,7 +30,7 @@ done
 check "this kernel has the tp_btf, raw_tp and tp variants" test "${variants[*]}" = "tp_btf raw_tp tp"
 
 for hooks in "${variants[@]}"; do
-	conntop_json "$hooks" "$hooks"
+	conntop_json "$hooks" --hooks "$hooks" --heal-interval 0
 done
 check "old connection seeded by every variant" \
 	wait_until 10 eval 'for h in "${variants[@]}"; do
@@ -84,7 +52,7 @@ done
 sleep 0.5
 for hooks in "${variants[@]}"; do
 	stop "$hooks"
-	read -r in out closed active lost <<<"$(port_counts "$hooks" $PORT)"
+	read -r in out closed active lost _ <<<"$(port_counts "$hooks" $PORT)"
 	echo "# $hooks: in $in out $out closed $closed active $active lost $lost"
 	if [ "$hooks" = tp ]; then
 		# Classic tracepoint programs share one per-CPU guard with every kprobe and classic

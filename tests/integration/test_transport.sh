@@ -19,47 +19,11 @@ tmux_cleanup() {
 }
 trap tmux_cleanup EXIT
 
-# conntop NAME TRANSPORT [ARGS...]: JSON frames every 0.2 s into $TMP/NAME.out; returns once
-# the first frame is out (the programs are attached).
-conntop_json() {
-	local name=$1 transport=$2
-	shift 2
-	start "$name" timeout 120 "$CONNTOP" -b -d 0.2 --format json --transport "$transport" "$@"
-	wait_line "$name" '^\{' 15
-}
-
-# Counts for one port over every frame of NAME's JSON: connections by cookie, so neither frame
-# boundaries nor joins can count one twice. "in out closed active lost late source".
-port_counts() {
-	jq -r -s --argjson p "$2" '
-		[.[] | .connections[] | select(.local_port == $p or .remote_port == $p)] as $c
-		| ([$c[] | select(.direction == "in") | .cookie] | unique | length) as $in
-		| ([$c[] | select(.direction == "out") | .cookie] | unique | length) as $out
-		| ([$c[] | select(.closed)] | length) as $closed
-		| ([.[-1].connections[] | select((.local_port == $p or .remote_port == $p)
-			and (.closed | not))] | length) as $active
-		| "\($in) \($out) \($closed) \($active) \(.[-1].stats.lost) \(.[-1].stats.late) "
-		  + .[-1].source' "$TMP/$1.out"
-}
-
-# closed_seen NAME PORT N: every side of the churn's N connections shown closed.
-closed_seen() {
-	[ "$(jq -s --argjson p "$2" '[.[] | .connections[] | select(.closed and
-		(.local_port == $p or .remote_port == $p))] | length' "$TMP/$1.out")" -ge "$3" ]
-}
-
 json_frames_at_least() { [ "$(grep -c '^{' "$TMP/$1.out")" -ge "$2" ]; }
 
 # wait_json_frames NAME N: until NAME has printed N more frames.
 wait_json_frames() {
 	wait_until 10 json_frames_at_least "$1" $(($(grep -c '^{' "$TMP/$1.out") + $2))
-}
-
-# stop NAME: SIGINT (a clean exit, its last frame whole) and wait for it.
-stop() {
-	local pid="PID_$1"
-	kill -INT "${!pid}" 2>/dev/null
-	wait "${!pid}" 2>/dev/null
 }
 
 churn() { # NAME PORT N PARALLEL
@@ -70,8 +34,8 @@ churn() { # NAME PORT N PARALLEL
 }
 
 # 1. The same churn, traced by both transports at once.
-conntop_json ring ringbuf
-conntop_json perf perfbuf
+conntop_json ring --transport ringbuf
+conntop_json perf --transport perfbuf
 check "churn of $N connections on port $PORT" churn churn $PORT $N 4
 check "ring buffer saw every side closed" wait_until 20 closed_seen ring $PORT $((2 * N))
 check "perf buffer saw every side closed" wait_until 20 closed_seen perf $PORT $((2 * N))
@@ -97,7 +61,7 @@ check "JSON source is ebpf with both" test "$r_source $p_source" = "ebpf ebpf"
 # 2. Perf buffers of one page per CPU (--ringbuf-size 4K split over the CPUs) cannot keep up with
 # a burst: what the kernel could not write reaches the lost counter. Every open of ours that is
 # missing is a lost record (no seeding: it starts before the churn; no healing).
-conntop_json small perfbuf --ringbuf-size 4K --heal-interval 0
+conntop_json small --transport perfbuf --ringbuf-size 4K --heal-interval 0
 check "churn of $N connections on port $PORT_SMALL" churn small $PORT_SMALL $N 4
 wait_json_frames small 3
 stop small
