@@ -25,27 +25,19 @@ _conntop() {
 	fi
 
 	COMPREPLY=()
+	local words=
 	case $prev in
-	--format)
-		mapfile -t COMPREPLY < <(compgen -W "text json dot" -- "$cur")
+	--format) words="text json dot" ;;
+	--source) words="auto ebpf proc" ;;
+	--traffic) words="auto bpf sockdiag off" ;;
+	--transport) words="auto ringbuf perfbuf" ;;
+	--hooks) words="auto tracepoint fentry kprobe tp_btf raw_tp tp" ;;
+	esac
+	if [ -n "$words" ]; then
+		mapfile -t COMPREPLY < <(compgen -W "$words" -- "$cur")
 		return
-		;;
-	--source)
-		mapfile -t COMPREPLY < <(compgen -W "auto ebpf proc" -- "$cur")
-		return
-		;;
-	--traffic)
-		mapfile -t COMPREPLY < <(compgen -W "auto bpf sockdiag off" -- "$cur")
-		return
-		;;
-	--transport)
-		mapfile -t COMPREPLY < <(compgen -W "auto ringbuf perfbuf" -- "$cur")
-		return
-		;;
-	--hooks)
-		mapfile -t COMPREPLY < <(compgen -W "auto tracepoint fentry kprobe tp_btf raw_tp tp" -- "$cur")
-		return
-		;;
+	fi
+	case $prev in
 	-o | --output | --record | --replay)
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
