@@ -9,8 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "clock.h"
 #include "bpf_loader.h"
+#include "clock.h"
 #include "events.h"
 #include "log.h"
 
@@ -67,8 +67,8 @@ static int seed_pass(struct live *live, bool initial)
 			memset(&scan.records[i].traffic, 0, sizeof(scan.records[i].traffic));
 	}
 	if (!err) {
-		seed_identify(live->tracker,
-			      &scan); /* after the drain: the listeners as they are */
+		/* After the drain: against the listeners as they are now. */
+		seed_identify(live->tracker, &scan);
 		if (initial)
 			seed_apply_initial(live->tracker, &scan, live->opts.root);
 		else
