@@ -10,7 +10,8 @@ _conntop() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=""
 	local opts="-b --batch -n --iterations -d --delay --ringbuf-size --heal-interval --port
 		--pid --container -o --output --every --format --record --replay --replay-speed
-		--source --traffic --transport --hooks -v --verbose -h --help -V --version"
+		--source --traffic --transport --hooks --max-connections --max-processes -v --verbose
+		-h --help -V --version"
 
 	[ "$COMP_CWORD" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD - 1]}
 	# --opt=value: bash splits the word at '=' (COMP_WORDBREAKS) into "--opt" "=" "value"; where
@@ -48,7 +49,7 @@ _conntop() {
 		return
 		;;
 	-n | --iterations | -d | --delay | --ringbuf-size | --heal-interval | --port | \
-		--container | --replay-speed)
+		--container | --replay-speed | --max-connections | --max-processes)
 		return # a number or a name: nothing to offer
 		;;
 	esac

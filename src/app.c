@@ -537,6 +537,7 @@ static int open_live(struct app *app)
 
 static int setup(struct app *app)
 {
+	struct tracker_limits limits;
 	struct snapshot_filter filter;
 	int err;
 
@@ -550,7 +551,12 @@ static int setup(struct app *app)
 	if (app->opts->container)
 		snprintf(filter.container, sizeof(filter.container), "%s", app->opts->container);
 	view_init(&app->view, &filter, app->opts->delay_s);
-	app->tracker = tracker__new(NULL);
+	limits = tracker_default_limits;
+	if (app->opts->max_conns)
+		limits.max_conns = app->opts->max_conns;
+	if (app->opts->max_procs)
+		limits.max_procs = app->opts->max_procs;
+	app->tracker = tracker__new(&limits);
 	app->topology = topology__new(MAX_EDGES);
 	app->resolver = resolver__new(PROC_ROOT);
 	app->loop = loop__new();

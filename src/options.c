@@ -27,6 +27,8 @@ enum long_only_option {
 	OPT_SOURCE,
 	OPT_TRANSPORT,
 	OPT_HOOKS,
+	OPT_MAX_CONNECTIONS,
+	OPT_MAX_PROCESSES,
 };
 
 static const struct option long_options[] = {
@@ -48,6 +50,8 @@ static const struct option long_options[] = {
 	{ "source", required_argument, NULL, OPT_SOURCE },
 	{ "transport", required_argument, NULL, OPT_TRANSPORT },
 	{ "hooks", required_argument, NULL, OPT_HOOKS },
+	{ "max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS },
+	{ "max-processes", required_argument, NULL, OPT_MAX_PROCESSES },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -87,6 +91,10 @@ static void print_help(FILE *out)
 		"      --hooks=KIND        kernel hooks: auto (default: the best the kernel has),\n"
 		"                          tracepoint, fentry or kprobe; or exactly tp_btf,\n"
 		"                          raw_tp or tp\n"
+		"      --max-connections=N sockets tracked at most (default 1048576); more are\n"
+		"                          dropped and counted as \"table full\"\n"
+		"      --max-processes=N   processes kept at most (default 262144), the same\n"
+		"                          way\n"
 		"  -v, --verbose           explain failures in detail (libbpf and verifier logs)\n"
 		"  -h, --help              show this help and exit\n"
 		"  -V, --version           show the version and exit\n"
@@ -321,6 +329,21 @@ enum options_result options_parse(struct options *opts, int argc, char **argv, F
 						   "kprobe, tp_btf, "
 						   "raw_tp or tp)",
 						   optarg);
+			break;
+		}
+		case OPT_MAX_CONNECTIONS:
+		case OPT_MAX_PROCESSES: {
+			long limit, most = c == OPT_MAX_CONNECTIONS ? OPTIONS_MAX_CONNECTIONS
+								   : OPTIONS_MAX_PROCESSES;
+
+			if (parse_long(optarg, 1, &limit) || limit > most)
+				return usage_error(err,
+						   c == OPT_MAX_CONNECTIONS
+							   ? "invalid limit '%s' (1 to 1073741824)"
+							   : "invalid limit '%s' (1 to 4194304)",
+						   optarg);
+			*(c == OPT_MAX_CONNECTIONS ? &opts->max_conns : &opts->max_procs) =
+				(size_t)limit;
 			break;
 		}
 		case OPT_REPLAY_SPEED:

@@ -15,6 +15,10 @@
 #define OPTIONS_MIN_DELAY_S 0.05
 #define OPTIONS_MAX_DELAY_S 3600.0
 
+/* The largest table limits accepted: the tracker's index is 32-bit, processes far fewer. */
+#define OPTIONS_MAX_CONNECTIONS (1L << 30)
+#define OPTIONS_MAX_PROCESSES	(1L << 22)
+
 struct options {
 	bool batch; /* -b: text frames on stdout instead of the screen */
 	long iterations; /* -n: frames before exiting; 0 runs until stopped */
@@ -36,6 +40,8 @@ struct options {
 	int source; /* --source: enum source_choice (live.h) */
 	int transport; /* --transport: enum transport (source.h) */
 	int hooks; /* --hooks: enum hooks (source.h) */
+	size_t max_conns; /* --max-connections: sockets tracked at most; 0 the default */
+	size_t max_procs; /* --max-processes: processes kept at most; 0 the default */
 };
 
 enum options_result {

@@ -364,13 +364,28 @@ void seed_identify(const struct tracker *tracker, struct seed_scan *scan)
 		tracker_identify(tracker, &scan->records[i]);
 }
 
+/*
+ * Whether the tracker can keep @record. A full table is counted per pass in scan->untracked, not
+ * as table_full: each pass finds the same sockets again, and a count that grew with every pass
+ * would say more was lost than was.
+ */
+static bool has_room(const struct tracker *tracker, struct seed_scan *scan,
+		     const struct ct_event *record)
+{
+	if (tracker_has_room(tracker, record))
+		return true;
+	scan->untracked++;
+	return false;
+}
+
 void seed_apply_initial(struct tracker *tracker, struct seed_scan *scan, const char *root)
 {
 	size_t i;
 
 	fill_owners(scan, root, NULL);
 	for (i = 0; i < scan->nrecords; i++)
-		tracker_apply(tracker, &scan->records[i]);
+		if (has_room(tracker, scan, &scan->records[i]))
+			tracker_apply(tracker, &scan->records[i]);
 }
 
 static int u64_cmp(const void *a, const void *b)
@@ -468,8 +483,10 @@ static void apply_difference(struct tracker *tracker, struct seed_scan *scan, co
 		else
 			tracker_heal_close(tracker, stale.found[i].cookie, scan->started_ns);
 	}
+	/* A full table is checked first, so that it costs no /proc walk at every pass. */
 	for (i = 0; i < scan->nrecords; i++)
-		if (!tracker_has_socket(tracker, scan->records[i].cookie))
+		if (!tracker_has_socket(tracker, scan->records[i].cookie) &&
+		    has_room(tracker, scan, &scan->records[i]))
 			missing[i] = 1, nmissing++;
 	if (!nmissing)
 		goto out; /* the usual case: no /proc walk at all */
@@ -477,6 +494,10 @@ static void apply_difference(struct tracker *tracker, struct seed_scan *scan, co
 	for (i = 0; i < scan->nrecords; i++) {
 		if (!missing[i])
 			continue;
+		if (!tracker_has_room(tracker, &scan->records[i])) {
+			scan->untracked++; /* the table filled up during this pass */
+			continue;
+		}
 		if (as_events) { /* seen opening: new since the last pass, not from before */
 			scan->records[i].flags &= (uint16_t)~CT_F_SEEDED;
 			memset(&scan->records[i].traffic, 0, sizeof(scan->records[i].traffic));
@@ -506,5 +527,6 @@ void seed_count(struct seed_stats *stats, const struct seed_scan *scan)
 	stats->passes++;
 	stats->namespaces = scan->nnetns;
 	stats->namespace_errors = scan->errors;
+	stats->untracked = scan->untracked;
 	stats->sockets = scan->nrecords;
 }

@@ -27,6 +27,7 @@ struct seed_scan {
 	uint32_t *netns; /* the namespaces dumped completely */
 	size_t nnetns, netns_cap;
 	unsigned int errors; /* namespaces that could not be entered or dumped */
+	size_t untracked; /* sockets applying it found no room for (a table limit) */
 	bool entered; /* another namespace was entered: return to ours */
 };
 
@@ -34,6 +35,7 @@ struct seed_stats {
 	uint64_t passes;
 	uint64_t namespaces; /* in the last pass */
 	uint64_t namespace_errors; /* in the last pass */
+	uint64_t untracked; /* open sockets not tracked in the last pass: a table was full */
 	uint64_t sockets; /* in the last pass */
 };
 

@@ -92,6 +92,7 @@ size_t table_counters(const struct snapshot *snap, struct counter *out, size_t m
 		{ "duplicate", t->duplicate_opens, true },
 		{ "invalid", t->invalid, true },
 		{ "table full", t->table_full, true },
+		{ "untracked", snap->stats.seed.untracked, true },
 		{ "tombstones evicted", t->tombstones_evicted, true },
 		{ "pending full", s->pending_full, true },
 		{ "ring full", s->lost, true },

@@ -81,7 +81,7 @@ struct tracker {
 	bool ids_by_tuple; /* the source has no cookies: see tracker_identify() */
 };
 
-static const struct tracker_limits default_limits = {
+const struct tracker_limits tracker_default_limits = {
 	.max_conns = 1 << 20,
 	.max_procs = 1 << 18,
 	.max_listeners = 1 << 16,
@@ -229,7 +229,7 @@ struct tracker *tracker__new(const struct tracker_limits *limits)
 
 	if (!tracker)
 		return NULL;
-	tracker->limits = limits ? *limits : default_limits;
+	tracker->limits = limits ? *limits : tracker_default_limits;
 	if (tracker->limits.max_conns > 1u << 30)
 		tracker->limits.max_conns = 1u << 30;
 	t = &tracker->conns;
@@ -941,6 +941,13 @@ bool tracker_has_socket(const struct tracker *tracker, uint64_t cookie)
 		return true;
 	HASH_FIND(hh, tracker->tombstones, &cookie, sizeof(cookie), tomb);
 	return tomb != NULL;
+}
+
+bool tracker_has_room(const struct tracker *tracker, const struct ct_event *event)
+{
+	if (event->type == CT_EV_LISTEN)
+		return HASH_COUNT(tracker->listeners) < tracker->limits.max_listeners;
+	return tracker->conns.count < tracker->limits.max_conns;
 }
 
 int tracker_heal_close(struct tracker *tracker, uint64_t cookie, uint64_t now_ns)

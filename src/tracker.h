@@ -130,6 +130,8 @@ struct tracker_limits {
 	uint64_t tombstone_ns; /* how long a close waits for an open delivered late */
 };
 
+extern const struct tracker_limits tracker_default_limits;
+
 /* @limits may be NULL for the defaults. */
 struct tracker *tracker__new(const struct tracker_limits *limits);
 void tracker__free(struct tracker *tracker);
@@ -179,6 +181,9 @@ void tracker_for_each_proc(struct tracker *tracker, proc_visit_fn visit, void *c
  */
 /* Whether the tracker knows the socket at all: open, shown closed, listening or a tombstone. */
 bool tracker_has_socket(const struct tracker *tracker, uint64_t cookie);
+
+/* Whether a new socket like @event's (a listener or a connection) would fit in its table. */
+bool tracker_has_room(const struct tracker *tracker, const struct ct_event *event);
 
 int tracker_heal_close(struct tracker *tracker, uint64_t cookie, uint64_t now_ns);
 void tracker_heal_open(struct tracker *tracker, const struct ct_event *seeded);

@@ -211,6 +211,7 @@ static struct snapshot *scene(void)
 						    .late_records = 23 };
 	snap->stats.topology = (struct topology_stats){ .edges = 4, .joined = 1, .table_full = 18 };
 	snap->stats.seed.namespaces = 19;
+	snap->stats.seed.untracked = 24;
 	snap->stats.lost = 13 + 14;
 	snap->stats.cgroup_mismatch = 20;
 
@@ -390,7 +391,7 @@ static void top_level_and_stats(void **state)
 	assert_jq(json, ".stats == {events: 100, lost: 27, active: 3, opened: 12, opened_in: 7, "
 			"opened_out: 5, closed: 9, frame_events: 21, processes: 12, listening: 11, "
 			"closed_unseen: 2, not_accepted: 3, late: 5, duplicate: 4, invalid: 1, "
-			"table_full: 6, tombstones_evicted: 1, pending_full: 16, ring_full: 13, "
+			"table_full: 6, untracked: 24, tombstones_evicted: 1, pending_full: 16, ring_full: 13, "
 			"skipped_runs: 14, nested: 15, late_records: 23, failed_connects: 17, "
 			"traffic_full: 21, "
 			"traffic_skipped: 22, seeded: 8, "

@@ -75,6 +75,24 @@ static void ringbuf_size_takes_suffixes_and_must_be_a_power_of_two(void **state)
 	assert_int_equal(PARSE(&o, "--ringbuf-size=1K"), OPTIONS_USAGE); /* under a page */
 }
 
+static void table_limits_are_positive_and_bounded(void **state)
+{
+	struct options o;
+
+	(void)state;
+	assert_int_equal(PARSE(&o, "-b"), OPTIONS_RUN);
+	assert_int_equal(o.max_conns, 0); /* 0: the tracker's default */
+	assert_int_equal(PARSE(&o, "--max-connections", "1000", "--max-processes=10"), OPTIONS_RUN);
+	assert_int_equal(o.max_conns, 1000);
+	assert_int_equal(o.max_procs, 10);
+	assert_int_equal(PARSE(&o, "--max-connections=0"), OPTIONS_USAGE);
+	assert_non_null(strstr(err_buf, "invalid limit '0' (1 to 1073741824)"));
+	assert_int_equal(PARSE(&o, "--max-connections=1073741825"), OPTIONS_USAGE);
+	assert_int_equal(PARSE(&o, "--max-processes=4194305"), OPTIONS_USAGE);
+	assert_non_null(strstr(err_buf, "(1 to 4194304)"));
+	assert_int_equal(PARSE(&o, "--max-processes=1k"), OPTIONS_USAGE);
+}
+
 static void bad_values_give_one_clear_line(void **state)
 {
 	struct options o;
@@ -252,6 +270,7 @@ int main(void)
 		cmocka_unit_test(defaults),
 		cmocka_unit_test(batch_flags_like_top),
 		cmocka_unit_test(ringbuf_size_takes_suffixes_and_must_be_a_power_of_two),
+		cmocka_unit_test(table_limits_are_positive_and_bounded),
 		cmocka_unit_test(bad_values_give_one_clear_line),
 		cmocka_unit_test(filters),
 		cmocka_unit_test(output_keeps_its_file),

@@ -122,6 +122,43 @@ static void heal_pass_closes_the_lost_and_adds_the_missed(void **state)
 	tracker__free(t);
 }
 
+/*
+ * A full table: what does not fit is counted once per pass as untracked, never as a correction
+ * or as table_full again at every pass, and what fits is kept.
+ */
+static void full_table_counts_untracked_once_per_pass(void **state)
+{
+	static const __u64 cookies[] = { 1, 2, 3, 4, 5 };
+	static const __u32 inodes[] = { 20001, 20002, 0, 0, 0 };
+	struct tracker_limits limits = tracker_default_limits;
+	struct seed_stats stats = { 0 };
+	struct seed_scan scan;
+	struct tracker *t;
+	int pass;
+
+	(void)state;
+	limits.max_conns = 2;
+	t = tracker__new(&limits);
+	scan = scan_of(cookies, inodes, 5);
+	seed_apply_initial(t, &scan, root);
+	seed_count(&stats, &scan);
+	seed_scan_release(&scan);
+	assert_int_equal(tracker_stats(t)->active, 2);
+	assert_int_equal(tracker_stats(t)->seeded, 2);
+	assert_int_equal(stats.untracked, 3);
+	for (pass = 0; pass < 3; pass++) {
+		scan = scan_of(cookies, inodes, 5);
+		seed_apply_heal(t, &scan, root);
+		seed_count(&stats, &scan);
+		seed_scan_release(&scan);
+		assert_int_equal(stats.untracked, 3);
+	}
+	assert_int_equal(tracker_stats(t)->corrections, 0);
+	assert_int_equal(tracker_stats(t)->table_full, 0);
+	assert_int_equal(tracker_stats(t)->active, 2);
+	tracker__free(t);
+}
+
 static void healthy_pass_corrects_nothing(void **state)
 {
 	static const __u64 cookies[] = { 10 };
@@ -150,6 +187,7 @@ int main(void)
 		cmocka_unit_test(initial_pass_finds_owners_by_inode),
 		cmocka_unit_test(heal_pass_closes_the_lost_and_adds_the_missed),
 		cmocka_unit_test(healthy_pass_corrects_nothing),
+		cmocka_unit_test(full_table_counts_untracked_once_per_pass),
 	};
 
 	snprintf(root, sizeof(root), "%s/procfs", getenv("FIXTURES") ?: "tests/fixtures");
