@@ -333,14 +333,14 @@ enum options_result options_parse(struct options *opts, int argc, char **argv, F
 		}
 		case OPT_MAX_CONNECTIONS:
 		case OPT_MAX_PROCESSES: {
-			long limit, most = c == OPT_MAX_CONNECTIONS ? OPTIONS_MAX_CONNECTIONS
-								   : OPTIONS_MAX_PROCESSES;
+			long limit, most = c == OPT_MAX_CONNECTIONS ? OPTIONS_MAX_CONNECTIONS :
+								      OPTIONS_MAX_PROCESSES;
 
 			if (parse_long(optarg, 1, &limit) || limit > most)
 				return usage_error(err,
-						   c == OPT_MAX_CONNECTIONS
-							   ? "invalid limit '%s' (1 to 1073741824)"
-							   : "invalid limit '%s' (1 to 4194304)",
+						   c == OPT_MAX_CONNECTIONS ?
+							   "invalid limit '%s' (1 to 1073741824)" :
+							   "invalid limit '%s' (1 to 4194304)",
 						   optarg);
 			*(c == OPT_MAX_CONNECTIONS ? &opts->max_conns : &opts->max_procs) =
 				(size_t)limit;

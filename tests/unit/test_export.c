@@ -13,7 +13,8 @@
 
 #define COUNTERS_ZERO                                                                            \
 	"processes: 0  listening: 0  closed unseen: 0  not accepted: 0  late: 0  duplicate: 0  " \
-	"invalid: 0  table full: 0  untracked: 0  tombstones evicted: 0  pending full: 0  ring full: 0  "      \
+	"invalid: 0  table full: 0  untracked: 0  tombstones evicted: 0  pending full: 0  ring " \
+	"full: 0  "                                                                              \
 	"skipped runs: 0  nested: 0  late records: 0  failed connects: 0  traffic full: 0  "     \
 	"traffic skipped: 0  "                                                                   \
 	"seeded: 0  corrections: 0  "                                                            \
