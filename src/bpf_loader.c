@@ -58,6 +58,8 @@ struct bpf_source {
 	uint64_t perf_lost; /* perf buffers: what the kernel said it could not write, so far */
 	record_fn on_record;
 	void *ctx;
+	size_t ring_records; /* the most records the ring can hold at once */
+	size_t budget, taken; /* ring buffer: records this drain may take, and has taken */
 	int ncpus;
 	enum traffic_mode traffic;
 	bool batch_unsupported; /* bpf_map_lookup_batch is not there (before 5.6): key by key */
@@ -334,12 +336,20 @@ static void explain_load_failure(int err)
 			  strerror(-err));
 }
 
+/*
+ * What ring_callback returns to make libbpf stop: the record was taken and the consumer position
+ * moves past it, the rest waits. libbpf's consume otherwise runs until the ring is empty, which
+ * under a churn faster than conntop never happens, and the keys and frames would wait forever.
+ */
+#define RING_BUDGET_SPENT (-EAGAIN)
+
 static int ring_callback(void *ctx, void *data, size_t size)
 {
 	struct bpf_source *src = ctx;
 
 	src->on_record(src->ctx, data, size);
-	return 0; /* a bad record is counted by the callee; never stop draining */
+	/* A bad record is counted by the callee; only the drain's budget stops it. */
+	return ++src->taken < src->budget ? 0 : RING_BUDGET_SPENT;
 }
 
 /* What perf_buffer__new_raw() hands over: struct perf_event_header and what follows it. */
@@ -414,6 +424,8 @@ static int open_reader(struct bpf_source *src, const struct bpf_source_opts *opt
 	};
 
 	if (src->transport == TRANSPORT_RINGBUF) {
+		/* Each record is the kernel's 8-byte header and the record, 8-byte aligned. */
+		src->ring_records = opts->ringbuf_size / ((CT_EVENT_SIZE + 8 + 7) / 8 * 8) + 1;
 		src->ring = ring_buffer__new(bpf_map__fd(src->skel->maps.events), ring_callback,
 					     src, NULL);
 		if (!src->ring) {
@@ -616,12 +628,17 @@ static int drain_perf(struct bpf_source *src)
 	return (int)reorder_release(src->reorder, watermark, src->on_record, src->ctx);
 }
 
-int bpf_source__drain(struct bpf_source *src)
+int bpf_source__drain(struct bpf_source *src, enum drain_until until)
 {
+	int err;
+
 	if (src->perf)
 		return drain_perf(src);
+	src->taken = 0;
+	src->budget = until == DRAIN_NOW_WAITING ? src->ring_records : DRAIN_BUDGET;
 	/* consume, not poll: records submitted without a wake-up never make the fd readable. */
-	return ring_buffer__consume(src->ring);
+	err = ring_buffer__consume(src->ring);
+	return err == RING_BUDGET_SPENT ? (int)src->taken : err;
 }
 
 bool bpf_source__has_cookies(const struct bpf_source *src)

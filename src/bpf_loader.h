@@ -58,12 +58,15 @@ int bpf_source__fd(const struct bpf_source *src);
 
 /*
  * Hands the records waiting to the callback. Returns how many, or -errno.
- * Ring buffer: all of them. Perf buffers: reads CLOCK_MONOTONIC first (the watermark), takes in
+ * Ring buffer: DRAIN_SOME takes at most DRAIN_BUDGET, so that frames and keys are served between
+ * drains under any load (the fd stays readable while records wait); DRAIN_NOW_WAITING takes as
+ * many as the ring can hold, so every record written before the call is taken, and returns even
+ * while the kernel keeps writing. Perf buffers: both read what is there at the call: reads CLOCK_MONOTONIC first (the watermark), takes in
  * every CPU's buffer, then hands on, in timestamp order, those older than the watermark; the
  * others wait for the next drain. A record that comes after newer ones were handed on (its CPU
  * stalled) is handed on at once and counted as late (source_stats.late_records).
  */
-int bpf_source__drain(struct bpf_source *src);
+int bpf_source__drain(struct bpf_source *src, enum drain_until until);
 
 void bpf_source__read_stats(const struct bpf_source *src, struct source_stats *stats);
 

@@ -30,13 +30,13 @@ static int on_record(void *ctx, const void *data, size_t size)
 	return events_apply(live->tracker, data, size);
 }
 
-int live_drain(struct live *live)
+int live_drain(struct live *live, enum drain_until until)
 {
 	int n;
 
 	if (!live->bpf)
 		return 0;
-	n = bpf_source__drain(live->bpf);
+	n = bpf_source__drain(live->bpf, until);
 
 	if (n < 0)
 		log_error("failed to read the ring buffer: %s", strerror(-n));
@@ -59,7 +59,7 @@ static int seed_pass(struct live *live, bool initial)
 		seed_scan_release(&scan);
 		return 0; /* the live trace still works */
 	}
-	err = live_drain(live);
+	err = live_drain(live, DRAIN_NOW_WAITING);
 	if (!err && bpf_source__traffic_mode(live->bpf) == TRAFFIC_OFF) {
 		size_t i;
 
@@ -91,7 +91,7 @@ static int on_heal(void *ctx)
 
 static int on_ring(void *ctx)
 {
-	return live_drain(ctx);
+	return live_drain(ctx, DRAIN_SOME); /* the loop comes back while more waits */
 }
 
 static int open_heal_timer(struct live *live, struct loop *loop)
@@ -293,6 +293,6 @@ int live_collect(struct live *live)
 
 	if (!live->bpf)
 		return read_dump(live, true);
-	err = live_drain(live);
+	err = live_drain(live, DRAIN_NOW_WAITING);
 	return err ? err : read_traffic(live);
 }

@@ -42,8 +42,9 @@ int live__open(struct live **out, const struct live_opts *opts, struct tracker *
 	       struct loop *loop);
 void live__close(struct live *live);
 
-/* Hands every record waiting to the tracker (nothing when polling). 0, or -errno (logged). */
-int live_drain(struct live *live);
+/* Hands records waiting to the tracker (nothing when polling): see bpf_source__drain(). 0, or
+ * -errno (logged). */
+int live_drain(struct live *live, enum drain_until until);
 
 /*
  * What the tracker needs for a frame: every record waiting, then every open connection's bytes as

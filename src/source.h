@@ -58,4 +58,12 @@ enum hooks {
 /* Called with each raw record, in delivery order. */
 typedef int (*record_fn)(void *ctx, const void *data, size_t size);
 
+/* How much a drain of the kernel's records takes: see bpf_source__drain(). */
+enum drain_until {
+	DRAIN_SOME, /* at most DRAIN_BUDGET: the loop comes back while more waits */
+	DRAIN_NOW_WAITING, /* every record written before the call */
+};
+
+#define DRAIN_BUDGET 4096
+
 #endif /* CONNTOP_SOURCE_H */
