@@ -108,6 +108,11 @@ header_value() {
 	last_frame | head -2 | grep -oE "(^|[ (])$1:? [0-9]+" | head -1 | grep -oE '[0-9]+$'
 }
 
+# last_whole_line FILE: its last line that was written whole (the file may be growing).
+last_whole_line() {
+	if [ -z "$(tail -c 1 "$1")" ]; then tail -n 1 "$1"; else tail -n 2 "$1" | head -n 1; fi
+}
+
 frames_printed() {
 	grep -cE '^conntop [0-9:]{8} ' "$TMP/conntop.out"
 }
