@@ -19,6 +19,11 @@
 #define LINK_SIZE   32 /* "socket:[4294967295]" fits; a longer link is something else */
 #define DENTS_SIZE  (32 * 1024)
 
+static size_t min_size(size_t a, size_t b)
+{
+	return a < b ? a : b;
+}
+
 /* A process that exits during a read: its files vanish (ENOENT) or refuse reads (ESRCH). */
 static int gone_as_enoent(int err)
 {
@@ -121,6 +126,7 @@ static int parse_stat(const char *buf, struct proc_info *out)
 	if (!open || !close || close < open)
 		return -EINVAL;
 	sanitize(out->comm, sizeof(out->comm), open + 1, close - open - 1);
+	memcpy(out->comm_raw, open + 1, min_size(close - open - 1, sizeof(out->comm_raw) - 1));
 	/* Fields 3 (state) and 4 (ppid), 5 to 21 skipped, 22 (starttime). */
 	if (sscanf(close + 1,
 		   " %*c %d %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s"

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #define PROCFS_COMM_SIZE    64 /* sanitized: 15 hostile bytes become up to 60 */
+#define PROCFS_COMM_RAW	    16 /* the kernel's TASK_COMM_LEN, as the BPF side records it */
 #define PROCFS_USER_SIZE    64
 #define PROCFS_CMDLINE_SIZE 4096
 
@@ -21,6 +22,9 @@ struct proc_info {
 	uint32_t uid; /* real uid */
 	uint32_t netns; /* inode of the network namespace; 0 when not readable (another user's) */
 	char comm[PROCFS_COMM_SIZE]; /* sanitized */
+	/* The comm's bytes as they are (NUL-terminated, at most 15): for a record that stands
+	 * for a BPF one, which carries raw bytes, so that it is sanitized once, where it is shown. */
+	char comm_raw[PROCFS_COMM_RAW];
 	char user[PROCFS_USER_SIZE]; /* sanitized; "" for a uid without a name, or a fixture */
 	char cmdline[PROCFS_CMDLINE_SIZE]; /* arguments joined by spaces, sanitized, cut at 4 KiB;
 					    * "" for kernel threads and zombies */

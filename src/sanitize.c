@@ -46,10 +46,12 @@ static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 static int is_deceptive(uint32_t cp)
 {
 	return (cp >= 0x80 && cp <= 0x9f) || /* C1 controls */
+	       cp == 0x061c || /* Arabic letter mark: a bidi control like RLM */
 	       (cp >= 0x200b && cp <= 0x200f) || /* zero width, LRM, RLM */
 	       (cp >= 0x2028 && cp <= 0x202e) || /* line/paragraph separators, bidi embeddings */
 	       (cp >= 0x2060 && cp <= 0x206f) || /* word joiner, bidi isolates */
-	       cp == 0xfeff; /* BOM */
+	       cp == 0xfeff || /* BOM */
+	       (cp >= 0xe0000 && cp <= 0xe007f); /* tags: invisible copies of ASCII */
 }
 
 size_t sanitize(char *dst, size_t dstsize, const char *src, size_t srclen)

@@ -317,13 +317,14 @@ static const struct proc_info *cached_process(struct proc_cache **cache, const c
 
 static void give_owner(struct ct_event *record, const struct proc_info *info)
 {
-	size_t len = strnlen(info->comm, sizeof(record->comm) - 1);
+	/* Raw, as a BPF record's: the sanitized form cut to fit could end inside an escape. */
+	size_t len = strnlen(info->comm_raw, sizeof(record->comm) - 1);
 
 	record->pid = info->pid;
 	record->tid = info->pid;
 	record->proc_start_ns = info->start_ticks * PROC_TICK_NS;
 	memset(record->comm, 0, sizeof(record->comm));
-	memcpy(record->comm, info->comm, len);
+	memcpy(record->comm, info->comm_raw, len);
 	record->flags &= ~CT_F_NO_TASK;
 }
 
