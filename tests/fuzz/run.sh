@@ -6,7 +6,7 @@
 # crash, leak, timeout or failed property leaves its input in BUILD/fuzz-work/TARGET/ and fails
 # the run; keep it as tests/fuzz/crashes/TARGET/NAME once fixed.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 build=$1
 shift
 time=${FUZZ_TIME:-60}
