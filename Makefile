@@ -33,11 +33,16 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(HELPER_SRCS))
+# Each fuzz target (tests/fuzz/fuzz_NAME.c) is also linked with a plain main that replays saved
+# inputs: `make test` runs the corpus and every crash found through the normal builds.
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRCS))
+FUZZ_REPLAYS := $(patsubst %,$(BUILD)/fuzz/replay_%,$(FUZZ_NAMES))
 
 .PHONY: all run test check tests deps deps-test format clean
 # Test objects come from a pattern chain: keep them, so a second `make` has nothing to do. (A bare
 # .SECONDARY would make every object intermediate, and a missing one would then not be built.)
-.SECONDARY: $(patsubst %.c,$(BUILD)/%.o,$(UNIT_SRCS) $(HELPER_SRCS))
+.SECONDARY: $(patsubst %.c,$(BUILD)/%.o,$(UNIT_SRCS) $(HELPER_SRCS) $(FUZZ_SRCS) tests/fuzz/replay.c)
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/conntop
@@ -73,7 +78,12 @@ $(BUILD)/tests/%: $(BUILD)/tests/helpers/%.o
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ -o $@
 
-tests: $(BUILD)/conntop $(UNIT_BINS) $(HELPER_BINS)
+$(FUZZ_REPLAYS): $(BUILD)/fuzz/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay.o \
+		$(BUILD)/libconntop.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+tests: $(BUILD)/conntop $(UNIT_BINS) $(HELPER_BINS) $(FUZZ_REPLAYS)
 
 deps:
 	@scripts/install-deps.sh build
@@ -101,7 +111,7 @@ format:
 	clang-format -i $(wildcard src/*.[ch] ui/*.[ch] include/conntop/*.h bpf/*.[ch] tests/*/*.[ch])
 
 clean:
-	rm -rf build build-san build-static
+	rm -rf build build-san build-static build-fuzz
 
 # --- install: the layout distribution packages expect, under $(DESTDIR)$(PREFIX) ---
 # conntop needs root for eBPF, so it goes to sbin, as ss and bpftool do. Nothing else is written:
@@ -160,3 +170,25 @@ bench: deps
 	@bench/deps.sh
 	@$(MAKE) --no-print-directory all $(BENCH_BINS)
 	bench/run.sh $(BUILD)
+
+# --- fuzz: libFuzzer over every parser, FUZZ_TIME seconds each; never part of `make test` ---
+# Everything is built again with clang into build-fuzz (coverage, ASan, UBSan), then
+# tests/fuzz/run.sh runs each target of FUZZ_TARGETS from a copy of its corpus and crashes (the
+# checked-in corpus grows only with FUZZ_MERGE=1) and prints each one's figures.
+FUZZ_BUILD := build-fuzz
+FUZZ_TIME ?= 60
+FUZZ_TARGETS ?= $(FUZZ_NAMES)
+FUZZ_MERGE ?= 0
+FUZZ_SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+
+.PHONY: fuzz
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/libconntop.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer $^ $(LDLIBS) -o $@
+
+fuzz:
+	@scripts/install-deps.sh fuzz
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang SANFLAGS="$(FUZZ_SANFLAGS)" \
+		$(patsubst %,$(FUZZ_BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
+	FUZZ_TIME=$(FUZZ_TIME) FUZZ_MERGE=$(FUZZ_MERGE) tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_TARGETS)

@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # Installs the Debian packages conntop needs, only those missing, so it is cheap to run every
-# time. Usage: install-deps.sh build|test
+# time. Usage: install-deps.sh build|test|fuzz
 set -euo pipefail
 
 build_pkgs=(make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libncurses-dev
 	uthash-dev pkg-config)
 test_pkgs=(libcmocka-dev tmux iproute2 procps util-linux nginx redis-server redis-tools curl
 	graphviz jq man-db groff-base bsdextrautils bash-completion)
+# `make fuzz`: clang's libFuzzer and sanitizer runtimes.
+fuzz_pkgs=(libclang-rt-14-dev)
 
 case "${1:-build}" in
 build) wanted=("${build_pkgs[@]}") ;;
 test) wanted=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
-*) echo "usage: $0 build|test" >&2; exit 2 ;;
+fuzz) wanted=("${build_pkgs[@]}" "${fuzz_pkgs[@]}") ;;
+*) echo "usage: $0 build|test|fuzz" >&2; exit 2 ;;
 esac
 
 missing=()

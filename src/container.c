@@ -877,6 +877,7 @@ static int docker_parse(struct json j, const char *id, char *name, size_t size)
 static int podman_parse(struct json j, const char *id, char *name, size_t size)
 {
 	char cur[HEX_ID_LEN + 2]; /* one too many: a longer string cannot pass for a full id */
+	int err;
 
 	if (!json_eat(&j, '['))
 		return -EINVAL;
@@ -892,12 +893,29 @@ static int podman_parse(struct json j, const char *id, char *name, size_t size)
 			elem = j;
 			if (json_member(&elem, "names"))
 				return -ENOENT;
-			return json_first_string(&elem, name, size);
+			err = json_first_string(&elem, name, size);
+			/* An empty name is none: the caller shows the id, as for Docker. */
+			return !err && !name[0] ? -ENOENT : err;
 		}
 		if (json_skip_value(&j))
 			return -EINVAL;
 	} while (json_eat(&j, ','));
 	return json_eat(&j, ']') ? -ENOENT : -EINVAL;
+}
+
+int container_name_from_metadata(enum container_runtime runtime, const char *buf, size_t len,
+				 const char *id, char *name, size_t size)
+{
+	struct json j = { buf, buf + len };
+
+	switch (runtime) {
+	case CT_RUNTIME_DOCKER:
+		return docker_parse(j, id, name, size);
+	case CT_RUNTIME_PODMAN:
+		return podman_parse(j, id, name, size);
+	default:
+		return -EOPNOTSUPP;
+	}
 }
 
 /*

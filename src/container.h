@@ -88,6 +88,16 @@ int container_resolve_name(const char *root, const struct container_id *id,
 			   struct container_name *out);
 
 /*
+ * The name of container @id in the text of a runtime's metadata file (@len bytes, no NUL needed):
+ * Docker's config.v2.json or Podman's containers.json, as container_resolve_name() reads them.
+ * On 0 @name (of @size > 0) holds it NUL-terminated, raw: sanitize it before showing it. -ENOENT
+ * when the file does not name @id, -EINVAL for text that is not the JSON expected, or -EOPNOTSUPP
+ * for a runtime without such a file.
+ */
+int container_name_from_metadata(enum container_runtime runtime, const char *buf, size_t len,
+				 const char *id, char *name, size_t size);
+
+/*
  * The cgroup id (what bpf_get_current_cgroup_id() returns) of the v2 cgroup @cgroup_path: the inode
  * number of its directory, under /sys/fs/cgroup or, in hybrid mode, /sys/fs/cgroup/unified. On the
  * running system only a mounted cgroup2 file system counts (-EOPNOTSUPP without one); a fixture

@@ -77,8 +77,7 @@ static ssize_t read_at(int dirfd, const char *name, char *buf, size_t size)
 	return err ? err : (ssize_t)len;
 }
 
-/* "<prefix><decimal>]", as in "socket:[12345]" and "net:[4026531840]". */
-static int parse_link(const char *link, size_t len, const char *prefix, uint32_t *out)
+int procfs_parse_link(const char *link, size_t len, const char *prefix, uint32_t *out)
 {
 	size_t plen = strlen(prefix), i;
 	uint64_t v = 0;
@@ -105,7 +104,7 @@ static int read_link_id(int dirfd, const char *name, const char *prefix, uint32_
 		return -errno;
 	if ((size_t)n == sizeof(link))
 		return -EINVAL; /* cut short: not one of ours */
-	return parse_link(link, n, prefix, out);
+	return procfs_parse_link(link, n, prefix, out);
 }
 
 static uint64_t tick_ns(void)
@@ -119,7 +118,7 @@ static uint64_t tick_ns(void)
  * "pid (comm) state ppid ... starttime ...". The comm is any 1-64 bytes but NUL, ") (" and
  * newlines included, so it ends at the last ')': no later field holds one.
  */
-static int parse_stat(const char *buf, struct proc_info *out)
+int procfs_parse_stat(const char *buf, struct proc_info *out)
 {
 	const char *open = strchr(buf, '('), *close = strrchr(buf, ')');
 
@@ -142,34 +141,33 @@ static int read_stat(int dirfd, struct proc_info *out)
 	char buf[STAT_SIZE];
 	ssize_t n = read_at(dirfd, "stat", buf, sizeof(buf));
 
-	return n < 0 ? n : parse_stat(buf, out);
+	return n < 0 ? n : procfs_parse_stat(buf, out);
 }
 
 /* The real uid: the first of the four on the "Uid:" line of status. */
-static int read_uid(int dirfd, uint32_t *uid)
+int procfs_parse_status_uid(const char *buf, uint32_t *uid)
 {
-	char buf[STATUS_SIZE];
-	ssize_t n = read_at(dirfd, "status", buf, sizeof(buf));
-	const char *line;
+	const char *line = strstr(buf, "\nUid:");
 	unsigned int v;
 
-	if (n < 0)
-		return n;
-	line = strstr(buf, "\nUid:");
 	if (!line || sscanf(line + 5, "%u", &v) != 1)
 		return -EINVAL;
 	*uid = v;
 	return 0;
 }
 
-static int read_cmdline(int dirfd, char *out, size_t size)
+static int read_uid(int dirfd, uint32_t *uid)
 {
-	char raw[PROCFS_CMDLINE_SIZE];
-	ssize_t len = read_at(dirfd, "cmdline", raw, sizeof(raw));
-	ssize_t i;
+	char buf[STATUS_SIZE];
+	ssize_t n = read_at(dirfd, "status", buf, sizeof(buf));
 
-	if (len < 0)
-		return len;
+	return n < 0 ? n : procfs_parse_status_uid(buf, uid);
+}
+
+void procfs_parse_cmdline(char *raw, size_t len, char *out, size_t size)
+{
+	size_t i;
+
 	/* Each argument ends with a NUL: the last one ends the line, the others are separators. */
 	while (len && !raw[len - 1])
 		len--;
@@ -177,6 +175,16 @@ static int read_cmdline(int dirfd, char *out, size_t size)
 		if (!raw[i])
 			raw[i] = ' ';
 	sanitize(out, size, raw, len);
+}
+
+static int read_cmdline(int dirfd, char *out, size_t size)
+{
+	char raw[PROCFS_CMDLINE_SIZE];
+	ssize_t len = read_at(dirfd, "cmdline", raw, sizeof(raw));
+
+	if (len < 0)
+		return len;
+	procfs_parse_cmdline(raw, len, out, size);
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #ifndef CONNTOP_PROCFS_H
 #define CONNTOP_PROCFS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define PROCFS_COMM_SIZE    64 /* sanitized: 15 hostile bytes become up to 60 */
@@ -59,5 +60,18 @@ int procfs_socket_owners(const char *root, sockowner_cb cb, void *ctx);
  */
 typedef int (*netns_cb)(void *ctx, uint32_t netns, int pid);
 int procfs_netns_pids(const char *root, netns_cb cb, void *ctx);
+
+/*
+ * The parsers behind procfs_read_process(), apart from the reads so that any bytes can be fed to
+ * them (tests/fuzz). @buf is NUL-terminated, as a read leaves it.
+ */
+/* Fills comm, ppid, start_ticks and start_ns of @out from a stat line; 0 or -EINVAL. */
+int procfs_parse_stat(const char *buf, struct proc_info *out);
+/* The real uid from the text of status; 0 or -EINVAL. */
+int procfs_parse_status_uid(const char *buf, uint32_t *uid);
+/* The @len bytes of cmdline, NULs turned into spaces in place, into @out sanitized. */
+void procfs_parse_cmdline(char *raw, size_t len, char *out, size_t size);
+/* "<prefix><decimal>]" in @len bytes (no NUL), as "socket:[12345]" or "net:[4026531840]". */
+int procfs_parse_link(const char *link, size_t len, const char *prefix, uint32_t *out);
 
 #endif /* CONNTOP_PROCFS_H */
