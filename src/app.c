@@ -179,9 +179,16 @@ static int show(struct app *app, struct snapshot *snap)
 	return redraw(app);
 }
 
+/* A batch frame's rows: only those its filter prints (every reader of them filters alike). */
+static bool batch_row(const struct snapshot *snap, const struct snap_conn *row, const void *ctx)
+{
+	return filter_conn(ctx, snap, row);
+}
+
 /* A frame from what the tracker has now: edges folded, snapshot taken and shown, frame ended. */
 static int publish(struct app *app, const struct recorded_frame *frame)
 {
+	bool some_rows = !app->ui && filter_active(&app->view.filter);
 	struct snapshot_input in = {
 		.tracker = app->tracker,
 		.topology = app->topology,
@@ -189,6 +196,8 @@ static int publish(struct app *app, const struct recorded_frame *frame)
 		.source = &frame->source,
 		.seed = &frame->seed,
 		.prev = app->latest,
+		.keep_row = some_rows ? batch_row : NULL,
+		.keep_ctx = &app->view.filter,
 		.host = app->header.host,
 		.kernel = app->header.kernel,
 		.source_name = app->header.source_name,

@@ -49,7 +49,7 @@ static const enum hooks variant_family[V_COUNT] = {
 
 struct bpf_source {
 	struct conntop_bpf *skel;
-	struct btf *vmlinux; /* the kernel's BTF, probed for what it has (NULL if unreadable) */
+	struct btf *vmlinux; /* the kernel's BTF while probing (NULL if unreadable, or done) */
 	enum variant variant;
 	enum transport transport; /* TRANSPORT_RINGBUF or TRANSPORT_PERFBUF */
 	struct ring_buffer *ring; /* the ring buffer's reader */
@@ -579,6 +579,9 @@ int bpf_source__open(struct bpf_source **out, const struct bpf_source_opts *opts
 		close_attempt(src);
 	}
 	log_demote_errors(0);
+	/* Only the probes above read it: its ~6 MB are not kept for the whole run. */
+	btf__free(src->vmlinux);
+	src->vmlinux = NULL;
 	if (err) {
 		if (!tried)
 			log_error("this kernel has none of the hooks asked for (--hooks); "

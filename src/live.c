@@ -47,7 +47,7 @@ int live_drain(struct live *live, enum drain_until until)
  * One pass over the kernel's socket tables. @initial seeds what was open before we looked; later
  * passes heal. The ring is drained between the dump and the comparison (see seed.h).
  */
-static int seed_pass(struct live *live, bool initial)
+static int seed_pass(struct live *live, bool initial, struct seed_walk *walk)
 {
 	struct seed_scan scan;
 	int err = seed_scan_run(&scan, live->opts.root, monotonic_ns());
@@ -70,7 +70,7 @@ static int seed_pass(struct live *live, bool initial)
 		/* After the drain: against the listeners as they are now. */
 		seed_identify(live->tracker, &scan);
 		if (initial)
-			seed_apply_initial(live->tracker, &scan, live->opts.root);
+			seed_apply_initial(live->tracker, &scan, live->opts.root, walk);
 		else
 			seed_apply_heal(live->tracker, &scan, live->opts.root);
 		seed_count(&live->seed, &scan);
@@ -86,7 +86,7 @@ static int on_heal(void *ctx)
 
 	if (read(live->heal_fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
 		return -errno;
-	return seed_pass(live, false);
+	return seed_pass(live, false, NULL);
 }
 
 static int on_ring(void *ctx)
@@ -125,6 +125,7 @@ static int open_bpf(struct live *live, struct loop *loop, char *why, size_t whyl
 		.transport = opts->transport,
 		.hooks = opts->hooks,
 	};
+	struct seed_walk *walk;
 	int err;
 
 	if (why)
@@ -135,8 +136,13 @@ static int open_bpf(struct live *live, struct loop *loop, char *why, size_t whyl
 	if (err)
 		return err;
 	tracker_set_ids_by_tuple(live->tracker, !bpf_source__has_cookies(live->bpf));
-	/* After attaching, never before: what opens in between is then seen twice, not lost. */
-	err = seed_pass(live, true);
+	/*
+	 * After attaching, never before: what opens in between is then seen twice, not lost. Who
+	 * holds each socket is looked for in /proc by another process meanwhile.
+	 */
+	walk = seed_walk_start(opts->root);
+	err = seed_pass(live, true, walk);
+	seed_walk_free(walk);
 	if (!err && opts->heal_s > 0)
 		err = open_heal_timer(live, loop);
 	if (!err) {
@@ -242,7 +248,7 @@ static void apply_polled(struct live *live, struct seed_scan *scan)
 	if (live->seeded) {
 		seed_apply_poll(live->tracker, scan, live->opts.root);
 	} else {
-		seed_apply_initial(live->tracker, scan, live->opts.root);
+		seed_apply_initial(live->tracker, scan, live->opts.root, NULL);
 		live->seeded = true;
 	}
 	seed_count(&live->seed, scan);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <uthash.h>
@@ -328,14 +329,82 @@ static void give_owner(struct ct_event *record, const struct proc_info *info)
 	record->flags &= ~CT_F_NO_TASK;
 }
 
-/* Fills the owner of every record in @want (all when NULL) from /proc/<pid>/fd. */
-static void fill_owners(struct seed_scan *scan, const char *root, const unsigned char *want)
+/*
+ * The walk made ahead (seed_walk_start()) runs in a thread of its own: on the other CPU while
+ * this one dumps the sockets. It starts once the programs are attached, so tracefs (mounted in a
+ * mount namespace of our own when the host has none: unshare(), which a threaded process may not
+ * do) is there already.
+ */
+struct seed_walk {
+	pthread_t thread;
+	bool joined;
+	const char *root;
+	struct owners owners;
+	int err;
+};
+
+static void *walk_run(void *arg)
+{
+	struct seed_walk *walk = arg;
+
+	walk->err = procfs_socket_owners(walk->root, add_owner, &walk->owners);
+	return NULL;
+}
+
+struct seed_walk *seed_walk_start(const char *root)
+{
+	struct seed_walk *walk = calloc(1, sizeof(*walk));
+
+	if (!walk)
+		return NULL;
+	walk->root = root;
+	if (pthread_create(&walk->thread, NULL, walk_run, walk)) {
+		free(walk);
+		return NULL;
+	}
+	return walk;
+}
+
+/* Waits for @walk to end and takes its owners; -errno when it failed (then walk anew). */
+static int walk_collect(struct seed_walk *walk, struct owners *owners)
+{
+	if (!walk->joined)
+		pthread_join(walk->thread, NULL);
+	walk->joined = true;
+	*owners = walk->owners;
+	walk->owners = (struct owners){ 0 };
+	return walk->err;
+}
+
+void seed_walk_free(struct seed_walk *walk)
+{
+	struct owners owners;
+
+	if (!walk)
+		return;
+	walk_collect(walk, &owners); /* never collected: not needed after all */
+	free(owners.items);
+	free(walk);
+}
+
+/*
+ * Fills the owner of every record in @want (all when NULL) from /proc/<pid>/fd: from the walk
+ * started ahead when there is one, else from a walk now.
+ */
+static void fill_owners(struct seed_scan *scan, const char *root, const unsigned char *want,
+			struct seed_walk *walk)
 {
 	struct owners owners = { 0 };
 	struct proc_cache *cache = NULL, *entry, *tmp;
 	size_t i;
+	int err = walk ? walk_collect(walk, &owners) : -ENOENT;
 
-	if (procfs_socket_owners(root, add_owner, &owners) || !owners.n) {
+	if (err) {
+		free(owners.items);
+		owners = (struct owners){ 0 };
+		err = procfs_socket_owners(root, add_owner, &owners);
+	}
+	if (err || !owners.n) {
 		free(owners.items);
 		return; /* rows without an owner are still right; /proc may be hidden from us */
 	}
@@ -379,11 +448,12 @@ static bool has_room(const struct tracker *tracker, struct seed_scan *scan,
 	return false;
 }
 
-void seed_apply_initial(struct tracker *tracker, struct seed_scan *scan, const char *root)
+void seed_apply_initial(struct tracker *tracker, struct seed_scan *scan, const char *root,
+			struct seed_walk *walk)
 {
 	size_t i;
 
-	fill_owners(scan, root, NULL);
+	fill_owners(scan, root, NULL, walk);
 	for (i = 0; i < scan->nrecords; i++)
 		if (has_room(tracker, scan, &scan->records[i]))
 			tracker_apply(tracker, &scan->records[i]);
@@ -491,7 +561,7 @@ static void apply_difference(struct tracker *tracker, struct seed_scan *scan, co
 			missing[i] = 1, nmissing++;
 	if (!nmissing)
 		goto out; /* the usual case: no /proc walk at all */
-	fill_owners(scan, root, missing);
+	fill_owners(scan, root, missing, NULL);
 	for (i = 0; i < scan->nrecords; i++) {
 		if (!missing[i])
 			continue;

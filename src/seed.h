@@ -46,8 +46,21 @@ void seed_scan_release(struct seed_scan *scan);
 /* Names each socket of @scan as @tracker does (tracker_identify()): before applying or comparing. */
 void seed_identify(const struct tracker *tracker, struct seed_scan *scan);
 
-/* Applies a first scan: owners from /proc, every socket as a seeded open or listen. */
-void seed_apply_initial(struct tracker *tracker, struct seed_scan *scan, const char *root);
+/*
+ * A walk of every /proc/<pid>/fd for the owners of sockets, started now and run beside what comes
+ * next (the dump), for seed_apply_initial(). Start it once the programs are attached: a socket
+ * made before is then found by it, one made after is named by its own records. NULL when it
+ * cannot start: the walk is then made when needed. seed_walk_free() it, used or not.
+ */
+struct seed_walk *seed_walk_start(const char *root);
+void seed_walk_free(struct seed_walk *walk);
+
+/*
+ * Applies a first scan: owners from /proc (from @walk when not NULL), every socket as a seeded
+ * open or listen.
+ */
+void seed_apply_initial(struct tracker *tracker, struct seed_scan *scan, const char *root,
+			struct seed_walk *walk);
 
 /* Compares a later scan with the tracker and corrects it (tracker_heal_*). */
 void seed_apply_heal(struct tracker *tracker, struct seed_scan *scan, const char *root);

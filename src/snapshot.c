@@ -344,6 +344,9 @@ static bool text_exact(uint64_t text)
  * A connection met: its key, and its share of its process node's counts. The row itself is
  * written later, in its place (write_row()).
  */
+static void write_row(struct builder *b, struct snap_conn *row, const struct sort_key *key);
+static bool row_kept(struct builder *b, const struct sort_key *key);
+
 static void collect_conn(const struct conn *conn, void *ctx)
 {
 	struct builder *b = ctx;
@@ -372,14 +375,16 @@ static void collect_conn(const struct conn *conn, void *ctx)
 	len = addr_text_len(conn->family, conn->raddr, conn->rport);
 	if (len > b->width)
 		b->width = len;
-	if (!conn->proc)
+	if (!conn->proc || !(slot = process(b, conn->proc, conn->netns))) {
+		if (!row_kept(b, key))
+			b->nkeys--;
 		return;
-	slot = process(b, conn->proc, conn->netns); /* the process, read once per frame */
-	if (!slot)
-		return;
+	}
 	if (slot->cgroup_id && conn->cgroup_id && slot->cgroup_id != conn->cgroup_id)
 		snap->stats.cgroup_mismatch++;
 	key->proc = slot->shared + 1;
+	if (!row_kept(b, key))
+		b->nkeys--; /* its process still counts it, below */
 	node = &b->stubs[slot->node];
 	shown = tracker_conn_shown(b->in->tracker, conn);
 	node->bytes_sent += conn->traffic.bytes_sent;
@@ -394,6 +399,20 @@ static void collect_conn(const struct conn *conn, void *ctx)
 		else
 			node->conns_out++;
 	}
+}
+
+/*
+ * Whether the frame keeps @key's row (snapshot_input.keep_row): asked of the row as it would be
+ * written, once its process is known. A row not kept costs neither memory nor a place in the sort.
+ */
+static bool row_kept(struct builder *b, const struct sort_key *key)
+{
+	struct snap_conn row;
+
+	if (!b->in->keep_row)
+		return true;
+	write_row(b, &row, key);
+	return b->in->keep_row(b->snap, &row, b->in->keep_ctx);
 }
 
 static void write_row(struct builder *b, struct snap_conn *row, const struct sort_key *key)
@@ -797,19 +816,21 @@ struct snapshot *snapshot_take(const struct snapshot_input *in)
 	snap->now_ns = in->now_ns;
 	snap->wall = in->wall;
 	fill_stats(snap, in, prev_ns, prev_events);
-	/* Every row at once: growing by doubling would copy them over and over. */
-	if (nconns > snap->conns_cap) {
-		free(snap->conns);
-		snap->conns = malloc(nconns * sizeof(*snap->conns));
-		snap->conns_cap = snap->conns ? nconns : 0;
-	}
 	b.keys = scratch_alloc((nconns + 1) * sizeof(*b.keys));
 	b.keys_cap = nconns;
-	if ((nconns && !snap->conns) || !b.keys)
+	if (!b.keys)
 		b.failed = true;
 	slots_reserve(&b, stats->processes);
 	if (!b.failed)
 		tracker_for_each_conn(in->tracker, collect_conn, &b);
+	/* Every row kept at once: growing by doubling would copy them over and over. */
+	if (b.nkeys > snap->conns_cap) {
+		free(snap->conns);
+		snap->conns = malloc(b.nkeys * sizeof(*snap->conns));
+		snap->conns_cap = snap->conns ? b.nkeys : 0;
+		if (!snap->conns)
+			b.failed = true;
+	}
 	tracker_for_each_listener(in->tracker, copy_listener, &b);
 	if (in->topology)
 		topology_for_each_edge(in->topology, copy_edge, &b);

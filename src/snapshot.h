@@ -164,6 +164,12 @@ struct snapshot_input {
 	 * gone after the call, whatever the result (freed when the new one fails).
 	 */
 	struct snapshot *reuse;
+	/*
+	 * Which connections get a row, or NULL for all: a batch frame that prints a few rows need
+	 * not write (and keep) 100,000. Processes, edges and counters still count every connection.
+	 */
+	bool (*keep_row)(const struct snapshot *snap, const struct snap_conn *row, const void *ctx);
+	const void *keep_ctx;
 	const char *host, *kernel, *source_name; /* for the header; may be NULL */
 	bool replay; /* the frames come from a recording */
 	const char *source_kind; /* "ebpf" or "proc"; may be NULL */

@@ -72,7 +72,7 @@ static void initial_pass_finds_owners_by_inode(void **state)
 	struct tracker *t = tracker__new(NULL);
 
 	(void)state;
-	seed_apply_initial(t, &scan, root);
+	seed_apply_initial(t, &scan, root, NULL);
 	assert_int_equal(tracker_stats(t)->seeded, 3);
 	assert_int_equal(tracker_stats(t)->active, 3);
 	assert_non_null(conn_of(t, 1)->proc);
@@ -82,6 +82,29 @@ static void initial_pass_finds_owners_by_inode(void **state)
 	assert_int_equal(conn_of(t, 2)->dir, CONN_IN);
 	assert_ptr_equal(conn_of(t, 2)->proc, conn_of(t, 1)->proc); /* one process, two sockets */
 	assert_null(conn_of(t, 3)->proc); /* no process holds inode 99999 */
+	seed_scan_release(&scan);
+	tracker__free(t);
+}
+
+/* The walk of /proc made ahead, in a thread beside the dump, finds the same owners. */
+static void walk_ahead_finds_the_same_owners(void **state)
+{
+	static const __u64 cookies[] = { 1, 2, 3 };
+	static const __u32 inodes[] = { 20001, 20002, 99999 };
+	struct seed_scan scan = scan_of(cookies, inodes, 3);
+	struct tracker *t = tracker__new(NULL);
+	struct seed_walk *walk = seed_walk_start(root), *unused = seed_walk_start(root);
+
+	(void)state;
+	assert_non_null(walk);
+	seed_apply_initial(t, &scan, root, walk);
+	seed_walk_free(walk);
+	seed_walk_free(unused); /* started, never collected */
+	assert_int_equal(tracker_stats(t)->seeded, 3);
+	assert_int_equal(conn_of(t, 1)->proc->key.pid, 100);
+	assert_string_equal(conn_of(t, 1)->proc->comm, "sshd");
+	assert_ptr_equal(conn_of(t, 2)->proc, conn_of(t, 1)->proc);
+	assert_null(conn_of(t, 3)->proc);
 	seed_scan_release(&scan);
 	tracker__free(t);
 }
@@ -140,7 +163,7 @@ static void full_table_counts_untracked_once_per_pass(void **state)
 	limits.max_conns = 2;
 	t = tracker__new(&limits);
 	scan = scan_of(cookies, inodes, 5);
-	seed_apply_initial(t, &scan, root);
+	seed_apply_initial(t, &scan, root, NULL);
 	seed_count(&stats, &scan);
 	seed_scan_release(&scan);
 	assert_int_equal(tracker_stats(t)->active, 2);
@@ -185,6 +208,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(initial_pass_finds_owners_by_inode),
+		cmocka_unit_test(walk_ahead_finds_the_same_owners),
 		cmocka_unit_test(heal_pass_closes_the_lost_and_adds_the_missed),
 		cmocka_unit_test(healthy_pass_corrects_nothing),
 		cmocka_unit_test(full_table_counts_untracked_once_per_pass),

@@ -137,11 +137,70 @@ static void rows_share_their_process(void **state)
 	tracker__free(t);
 }
 
+static bool keep_by_filter(const struct snapshot *snap, const struct snap_conn *row,
+			   const void *ctx)
+{
+	return filter_conn(ctx, snap, row);
+}
+
+/*
+ * A frame that keeps only the rows a filter shows (a batch frame's) has exactly the rows a
+ * filtered copy of the whole frame has, in the same order; its processes still count every row.
+ */
+static void kept_rows_are_the_filtered_ones(void **state)
+{
+	struct tracker *t = tracker__new(NULL);
+	struct snapshot *all, *kept, *copy;
+	struct snapshot_filter f;
+	unsigned int seed = 11, i;
+	size_t j, k;
+
+	(void)state;
+	for (i = 1; i <= 500; i++) {
+		struct ct_event e;
+		__u32 pid;
+
+		seed = seed * 1103515245 + 12345;
+		pid = (seed >> 8) % 4 ? 100 + (seed >> 12) % 10 : 0;
+		e = test_event(seed >> 20 & 1 ? CT_EV_ACCEPT : CT_EV_CONNECT, i, SEC_NS, pid,
+			       pid ? "p" : NULL);
+		some_address(seed >> 4, &e);
+		e.rport = (__u16)(seed >> 16 & 1 ? 443 : 5432);
+		tracker_apply(t, &e);
+	}
+	filter_init(&f);
+	f.port = 443;
+	all = snapshot_take(&(struct snapshot_input){ .tracker = t, .now_ns = 3 * SEC_NS });
+	kept = snapshot_take(&(struct snapshot_input){
+		.tracker = t, .now_ns = 3 * SEC_NS, .keep_row = keep_by_filter, .keep_ctx = &f });
+	copy = snapshot_filtered(all, &f);
+	assert_non_null(kept);
+	assert_non_null(copy);
+	assert_true(copy->nconns > 0 && copy->nconns < all->nconns);
+	assert_int_equal(kept->nconns, copy->nconns);
+	for (j = 0; j < kept->nconns; j++) {
+		assert_int_equal(kept->conns[j].cookie, copy->conns[j].cookie);
+		assert_int_equal(kept->conns[j].pid, copy->conns[j].pid);
+		assert_string_equal(snap_conn_comm(kept, &kept->conns[j]),
+				    snap_conn_comm(copy, &copy->conns[j]));
+	}
+	assert_int_equal(kept->nnodes, all->nnodes);
+	for (k = 0; k < kept->nnodes; k++) {
+		assert_int_equal(kept->nodes[k].conns_in, all->nodes[k].conns_in);
+		assert_int_equal(kept->nodes[k].conns_out, all->nodes[k].conns_out);
+	}
+	snapshot__free(copy);
+	snapshot__free(kept);
+	snapshot__free(all);
+	tracker__free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(rows_are_in_order),
 		cmocka_unit_test(rows_share_their_process),
+		cmocka_unit_test(kept_rows_are_the_filtered_ones),
 	};
 
 	return cmocka_run_group_tests_name("snapshot", tests, NULL, NULL);
