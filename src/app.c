@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -326,9 +327,27 @@ static int replay_frame(struct app *app)
 	return err ? err : replay_ahead(app);
 }
 
+/*
+ * CONNTOP_DEBUG_CRASH=N: a real segmentation fault after N frames, so that tests can check what
+ * a crash leaves behind (the terminal, the kernel, the files). Never set in normal use.
+ */
+static void debug_crash(void)
+{
+	static long frames_left = -1;
+	const char *after = getenv("CONNTOP_DEBUG_CRASH");
+
+	if (frames_left < 0)
+		frames_left = after ? strtol(after, NULL, 10) : 0;
+	if (frames_left > 0 && --frames_left == 0)
+		*(volatile int *)NULL = 0;
+}
+
 static int frame(struct app *app)
 {
-	return app->replay ? replay_frame(app) : live_frame(app);
+	int err = app->replay ? replay_frame(app) : live_frame(app);
+
+	debug_crash();
+	return err;
 }
 
 static int on_timer(void *ctx)

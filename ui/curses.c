@@ -6,10 +6,15 @@
 #include <ncursesw/term.h>
 #include <langinfo.h>
 #include <locale.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -52,14 +57,92 @@ static void append_cap(const char *name)
 	}
 }
 
-/* A crash must not leave the terminal in raw mode on the alternate screen. */
-static void restore_on_crash(int sig)
+/* The write end of the guard's pipe (see start_guard()), or -1. */
+static int guard_fd = -1;
+
+/* What the guard reads when the terminal needs nothing more from it. */
+#define GUARD_DONE 'd'
+
+static void restore_terminal(void)
 {
 	ssize_t ignored = write(STDOUT_FILENO, restore_seq, restore_len);
 
 	(void)ignored;
 	tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_termios);
+}
+
+/* Tells the guard the terminal is given back: it leaves without touching it. */
+static void dismiss_guard(void)
+{
+	char done = GUARD_DONE;
+	ssize_t ignored;
+
+	if (guard_fd < 0)
+		return;
+	ignored = write(guard_fd, &done, 1);
+	(void)ignored;
+	close(guard_fd);
+	guard_fd = -1;
+}
+
+/* A crash must not leave the terminal in raw mode on the alternate screen. */
+static void restore_on_crash(int sig)
+{
+	restore_terminal();
+	dismiss_guard(); /* write and close only: async-signal-safe */
 	raise(sig); /* SA_RESETHAND: the default action now, core dump and all */
+}
+
+/* The guard holds nothing: no capability, no file but the terminal and its pipe. */
+static void guard_shed(int pipe_fd)
+{
+	struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct none[2] = {};
+
+	if (pipe_fd != 3)
+		dup2(pipe_fd, 3);
+	syscall(SYS_close_range, 4, ~0U, 0); /* the BPF links too: they must go with conntop */
+	syscall(SYS_capset, &header, none);
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	prctl(PR_SET_NAME, "conntop-tty", 0, 0, 0);
+}
+
+/*
+ * A process that outlives conntop by a moment to give the terminal back when conntop could not:
+ * killed with SIGKILL (or the OOM killer), nothing in conntop runs. It waits on a pipe; conntop's
+ * end closes however conntop ends, and unless conntop said it was done first, the guard restores
+ * the terminal as it was and the screen as it was, then leaves. It is forked after the BPF
+ * programs are attached, so it closes every file it inherited, and it drops every capability.
+ * Signals conntop blocks (INT, TERM, HUP, QUIT) stay blocked in it: they are conntop's to handle.
+ */
+static void start_guard(void)
+{
+	char byte = 0;
+	int fds[2];
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC))
+		return; /* then only the crash handler guards the terminal */
+	pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return;
+	}
+	if (pid > 0) {
+		close(fds[0]);
+		guard_fd = fds[1];
+		return;
+	}
+	close(fds[1]);
+	guard_shed(fds[0]);
+	do
+		n = read(3, &byte, 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1 || byte != GUARD_DONE)
+		restore_terminal();
+	_exit(0);
 }
 
 static void install_crash_handlers(void)
@@ -162,6 +245,7 @@ struct ui *ui__open(void)
 	append_cap("cnorm");
 	append_cap("sgr0");
 	install_crash_handlers();
+	start_guard();
 	cbreak();
 	noecho();
 	nonl();
@@ -180,6 +264,7 @@ void ui__close(struct ui *ui)
 	if (!ui)
 		return;
 	endwin();
+	dismiss_guard();
 	delscreen(ui->screen);
 	free(ui);
 	log_release();

@@ -58,9 +58,13 @@ tmux_run() {
 }
 
 # conntop ARGS at the prompt, its stderr to $TMP/screen.err and its status printed after it.
-run_in_pane() {
-	local shell_pid
-	keys "$CONNTOP $* 2>$TMP/screen.err; echo conntop-exit=\$?" Enter
+run_in_pane() { # [VAR=VALUE...] ARGS...
+	local shell_pid env=""
+	while [[ ${1:-} =~ ^[A-Z_]+= ]]; do
+		env+="$1 "
+		shift
+	done
+	keys "$env$CONNTOP $* 2>$TMP/screen.err; echo conntop-exit=\$?" Enter
 	shell_pid=$(pane_shell_pid)
 	CONNTOP_PID=
 	_find_conntop() { CONNTOP_PID=$(pgrep -P "$shell_pid" -x conntop | head -1) && [ -n "$CONNTOP_PID" ]; }
