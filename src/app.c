@@ -24,6 +24,7 @@
 #include "log.h"
 #include "loop.h"
 #include "outfile.h"
+#include "privilege.h"
 #include "recording.h"
 #include "resolve.h"
 #include "snapshot.h"
@@ -642,6 +643,27 @@ static int teardown(struct app *app)
 	return err;
 }
 
+/* Loading and the first pass over the sockets are done: give up what only they needed. */
+static void drop_privileges(const struct app *app)
+{
+	bool live = app->live && !live_polling(app->live);
+	struct privilege_needs needs = {
+		.read_processes = app->live != NULL,
+		.enter_namespaces =
+			app->live && (app->opts->heal_s > 0 || live_polling(app->live) ||
+				      live_traffic_mode(app->live) == TRAFFIC_SOCKDIAG),
+		.write_files = app->opts->output || !app->opts->batch,
+		.read_bpf_maps = live && privilege_bpf_calls_checked(),
+	};
+	char kept[128];
+	int err = privilege_drop(&needs, kept, sizeof(kept));
+
+	if (err)
+		log_warn("failed to drop capabilities: %s", strerror(-err));
+	else
+		log_info("capabilities kept: %s", kept[0] ? kept : "none");
+}
+
 int app_run(const struct options *opts)
 {
 	struct app app = { .opts = opts, .signal_fd = -1, .timer_fd = -1 };
@@ -649,6 +671,8 @@ int app_run(const struct options *opts)
 
 	ui_set_locale(); /* UTF-8 names on a UTF-8 terminal, and in exports */
 	err = setup(&app);
+	if (!err)
+		drop_privileges(&app);
 	if (!err)
 		err = frame(&app); /* the first frame at once, like top; it also says "attached" */
 	if (!err)

@@ -183,7 +183,8 @@ static int dump_namespace(struct seed_scan *scan, const struct netns_target *tar
 			return errno == ENOENT ? 0 : -errno;
 		err = setns(fd, CLONE_NEWNET) ? -errno : 0;
 		close(fd);
-		scan->entered = true;
+		if (!err) /* only then is there a way back to make (unprivileged, none is allowed) */
+			scan->entered = true;
 	}
 	if (!err)
 		err = sockdiag_dump(seeded_states, collect_sock, &dump);
