@@ -339,8 +339,11 @@ static void debug_crash(void)
 
 	if (frames_left < 0)
 		frames_left = after ? strtol(after, NULL, 10) : 0;
-	if (frames_left > 0 && --frames_left == 0)
-		*(volatile int *)NULL = 0;
+	if (frames_left > 0 && --frames_left == 0) {
+		volatile uintptr_t unmapped = 8; /* not NULL: UBSan would stop at a NULL store */
+
+		*(volatile int *)unmapped = 0;
+	}
 }
 
 static int frame(struct app *app)

@@ -110,7 +110,9 @@ header_value() {
 
 # last_whole_line FILE: its last line that was written whole (the file may be growing).
 last_whole_line() {
-	if [ -z "$(tail -c 1 "$1")" ]; then tail -n 1 "$1"; else tail -n 2 "$1" | head -n 1; fi
+	local tail="$TMP/.last_whole_line"
+	tail -n 2 "$1" >"$tail" # read once: the file may grow between two reads
+	if [ -z "$(tail -c 1 "$tail")" ]; then tail -n 1 "$tail"; else head -n 1 "$tail"; fi
 }
 
 frames_printed() {
