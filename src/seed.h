@@ -27,6 +27,8 @@ struct seed_scan {
 	uint32_t *netns; /* the namespaces dumped completely */
 	size_t nnetns, netns_cap;
 	unsigned int errors; /* namespaces that could not be entered or dumped */
+	/* Every namespace a process or /run/netns names was found: one that none names is gone. */
+	bool all_found;
 	bool entered; /* another namespace was entered: return to ours */
 };
 
