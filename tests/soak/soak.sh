@@ -12,7 +12,7 @@
 # on any FAIL. tests/soak/README.md says what each check means.
 #
 # Settings (environment): SOAK_SECONDS (600), SOAK_SAMPLE_SECONDS (5) between memory samples,
-# SOAK_CHURN_BURST (0.1 s of churn per burst) and SOAK_CHURN_PERIOD (2 s between bursts),
+# SOAK_CHURN_RATE (1000 connections a second) and SOAK_CHURN_SECONDS (10 per namespace),
 # SOAK_SCREEN_SECONDS (20 % of the run, at most 60; 0: no screen), SOAK_VALGRIND_SECONDS (20),
 # SOAK_GROWTH_LIMIT (5, percent), SOAK_VALGRIND_ARGS (more options for valgrind, such as
 # --track-origins=yes), SOAK_KEEP=1 keeps the work folder (its path is printed).
@@ -27,8 +27,8 @@ source tests/integration/lab.sh
 
 SECONDS_WANTED=${SOAK_SECONDS:-600}
 SAMPLE_S=${SOAK_SAMPLE_SECONDS:-5}
-CHURN_BURST=${SOAK_CHURN_BURST:-0.1}
-CHURN_PERIOD=${SOAK_CHURN_PERIOD:-2}
+CHURN_RATE=${SOAK_CHURN_RATE:-1000}
+CHURN_S=${SOAK_CHURN_SECONDS:-10}
 SCREEN_S=${SOAK_SCREEN_SECONDS:-$((SECONDS_WANTED / 5 > 60 ? 60 : SECONDS_WANTED / 5))}
 VALGRIND_S=${SOAK_VALGRIND_SECONDS:-20}
 GROWTH_LIMIT=${SOAK_GROWTH_LIMIT:-5}
@@ -42,8 +42,9 @@ SESSION=conntop-soak-$$
 
 # Any report fails the run: a sanitizer exits 23 (distinct from conntop's own 1 and 2) and stops
 # at the first error. ASan's quarantine of freed memory is cut from 256 MB to 16: it would show as
-# growth until it fills, and 16 MB still catches a use after a recent free.
-export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:exitcode=23:quarantine_size_mb=16:abort_on_error=0
+# growth until it fills, and 16 MB still catches a use after a recent free. Free pages go back to
+# the system every second, so that RSS follows what is in use.
+export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:exitcode=23:quarantine_size_mb=16:abort_on_error=0:allocator_release_to_os_interval_ms=1000
 export LSAN_OPTIONS=exitcode=23
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 SAN_REPORT='(ERROR|WARNING): (Address|Leak|UndefinedBehavior)Sanitizer|runtime error:|SUMMARY: '
@@ -71,13 +72,14 @@ WORK=$TMP/soak
 mkdir -p "$WORK"
 # Our own children, never in lib.sh's PIDS: each is waited for, and forgotten, once it ends, so
 # that no signal can reach a later process that got its pid.
-LOAD_PIDS=() CT_PID="" JQ_PID=""
+LOAD_PIDS=() CT_PID="" JQ_PID="" PLAIN_PID="" PLAIN_JQ=""
 eval "$(declare -f cleanup | sed '1s/^cleanup/_soak_lab_cleanup/')"
 cleanup() {
 	set +e
 	touch "$WORK/stop"
 	tmux kill-session -t "$SESSION" 2>/dev/null
-	local ours=("${LOAD_PIDS[@]}" $CT_PID $JQ_PID) # the empty ones left out
+	# shellcheck disable=SC2206 # the empty ones are left out
+	local ours=("${LOAD_PIDS[@]}" $CT_PID $JQ_PID $PLAIN_PID $PLAIN_JQ)
 	# A bare `wait` would wait for the lab's servers too, which only lab_down stops.
 	[ ${#ours[@]} -eq 0 ] || {
 		kill -TERM "${ours[@]}" 2>/dev/null
@@ -105,11 +107,12 @@ lab_require_packages || die "soak: lab packages installed"
 
 # --- loads; each loop ends at its next turn once $WORK/stop exists ---
 
+# Paced, not bursts: every frame then holds about as many rows as the next, and conntop's memory,
+# which follows its largest frame so far, reaches its level in the warm-up.
 churn_loop() {
 	while [ ! -e "$WORK/stop" ]; do
-		unshare -n bench/in-netns.sh "$CHURN" -s 1 -c 1 -t "$CHURN_BURST" \
+		unshare -n bench/in-netns.sh "$CHURN" -s 1 -c 2 -t "$CHURN_S" -r "$CHURN_RATE" \
 			>>"$WORK/churn.log" 2>>"$WORK/churn.err"
-		sleep "$CHURN_PERIOD"
 	done
 }
 
@@ -280,13 +283,16 @@ show_tail() { [ -s "$1" ] && tail -n "${2:-30}" "$1" | sed 's/^/    | /'; }
 
 status_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status" 2>/dev/null; }
 
-# sample ELAPSED: one line of $WORK/samples: seconds rss_kb hwm_kb fds active rows events
+fd_count() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
+
+# sample ELAPSED: one line of $WORK/samples: seconds, then the sanitizer build's rss_kb hwm_kb fds,
+# then its frame's active rows events, then the normal build's rss_kb hwm_kb fds.
 sample() {
-	local fds sum
-	fds=$(find "/proc/$CT_PID/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
+	local sum
 	sum=$(last_summary soak | jq -r '"\(.s.active) \(.rows) \(.s.events)"' 2>/dev/null)
-	echo "$1 $(status_kb "$CT_PID" VmRSS) $(status_kb "$CT_PID" VmHWM) $fds ${sum:-- - -}" \
-		>>"$WORK/samples"
+	echo "$1 $(status_kb "$CT_PID" VmRSS) $(status_kb "$CT_PID" VmHWM) $(fd_count "$CT_PID")" \
+		"${sum:-- - -} $(status_kb "$PLAIN_PID" VmRSS) $(status_kb "$PLAIN_PID" VmHWM)" \
+		"$(fd_count "$PLAIN_PID")" >>"$WORK/samples"
 }
 
 # The screen for a part of the run: its own conntop (the sanitizer build) in tmux, views and sort
@@ -316,11 +322,17 @@ lab_up || die "lab up (nginx, redis in their namespaces)"
 LAB_NS_INOS="$LAB_SWITCH_NETNS_INO $LAB_WEB_NETNS_INO $LAB_CACHE_NETNS_INO $LAB_CLIENT_NETNS_INO"
 mkfifo "$WORK/pc.fifo"
 
+# The normal build beside it, for its memory: ASan's allocator has a growth of its own (its
+# shadow memory and size classes follow the largest frames so far), which the normal build's
+# malloc does not show.
+start_headless plain "$PLAIN_CONNTOP" -b -d 1 --format json
+PLAIN_PID=$CT_PID PLAIN_JQ=$JQ_PID
 start_headless soak "$CONNTOP" -b -d 1 --format json
 wait_until 60 frames_at_least_n soak 3 || {
 	show_tail "$WORK/soak.err"
 	die "conntop (sanitizer build) printed its first frames"
 }
+wait_until 30 frames_at_least_n plain 3 || die "conntop (normal build) printed its first frames"
 
 # lab_active SUMMARY-LINE: open connections conntop shows in the lab's namespaces.
 lab_active() {
@@ -341,6 +353,7 @@ while :; do
 	elapsed=$((SECONDS - T0))
 	[ "$elapsed" -lt "$SECONDS_WANTED" ] || break
 	not_alive "$CT_PID" && break
+	not_alive "$PLAIN_PID" && break
 	if [ "$elapsed" -ge "$next" ]; then
 		sample "$elapsed"
 		next=$((next + SAMPLE_S))
@@ -413,7 +426,7 @@ note "$(jq -r '.s | "opened \(.opened) closed \(.closed) late \(.late) duplicate
 WEB_DONE=$(tail -n 1 "$WORK/web.log" 2>/dev/null)
 REDIS_DONE=$(tail -n 1 "$WORK/redis.log" 2>/dev/null)
 PC_DONE=$(cat "$WORK/pidchurn.log" 2>/dev/null)
-CHURN_DONE=$(awk '{ n++; c += $2 } END { printf "%d bursts, %d connections, %.0f/s", n, c, c / '"$LOAD_S"' }' \
+CHURN_DONE=$(awk '{ n++; c += $2 } END { printf "%d namespaces, %d connections, %.0f/s", n, c, c / '"$LOAD_S"' }' \
 	"$WORK/churn.log")
 load_ran() { # "WORD N failed F": N > 0 and F = 0
 	# shellcheck disable=SC2086 # split into its words
@@ -429,65 +442,70 @@ show_tail "$WORK/churn.err" 5
 
 # --- memory: flat after the warm-up ---
 
-# seconds rss hwm fds active rows events: the warm-up's end W is the largest RSS over 10-20 % of
-# the run, the end E the largest over its last 10 % (a frame's size moves with the load's bursts,
-# so single samples would measure the bursts); growth = (E - W) / W.
+# For each build, the warm-up's end W is the largest RSS over 10-20 % of the run, the end E the
+# largest over its last 10 % (a frame's size moves with the load's bursts, so single samples
+# would measure the bursts); growth = (E - W) / W.
 echo
-echo "conntop (sanitizer build) over the run, a sample every $SAMPLE_S s:"
+echo "conntop over the run, a sample every $SAMPLE_S s (san: the sanitizer build; normal: beside it):"
 awk -v T="$LOAD_S" -v lim="$GROWTH_LIMIT" '
-	{ n++; t[n] = $1; rss[n] = $2; hwm[n] = $3; fds[n] = $4; act[n] = $5; rows[n] = $6; ev[n] = $7 }
+	function window(col, from, to,    i, m) {
+		m = 0
+		for (i = 1; i <= n; i++)
+			if (t[i] >= from * T && t[i] <= to * T && v[i, col] > m) m = v[i, col]
+		return m
+	}
+	function verdict(name, rcol, hcol, fcol,    w, e, g, max, maxh, i) {
+		w = window(rcol, 0.1, 0.2)
+		e = window(rcol, 0.9, 1)
+		max = window(rcol, 0, 1)
+		maxh = window(hcol, 0, 1)
+		g = w ? (e - w) * 100 / w : 100
+		printf "V %s %s %.2f %d %d %d %d %d %d\n", name, (w && e && g < lim) ? "ok" : "bad", g,
+			w, e, max, maxh, window(fcol, 0.1, 0.2), window(fcol, 0.9, 1)
+	}
+	{ n++; t[n] = $1; for (c = 2; c <= NF; c++) v[n, c] = $c }
 	END {
-		printf "T %6s %9s %9s %5s %8s %8s %10s\n", "time", "RSS MiB", "HWM MiB", "fds", "active",
-			"rows", "events/s"
+		printf "T %6s %9s %9s %5s %11s %5s %7s %7s %9s\n", "time", "san MiB", "HWM MiB",
+			"fds", "normal MiB", "fds", "active", "rows", "events/s"
 		step = int((n + 11) / 12)
 		if (step < 1) step = 1
 		p = 1
 		for (i = 1; i <= n; i++) {
 			if ((i - 1) % step && i != n) continue
 			rate = 0
-			if (i > p && t[i] > t[p] && ev[i] != "-" && ev[p] != "-")
-				rate = (ev[i] - ev[p]) / (t[i] - t[p])
-			printf "T %5ds %9.1f %9.1f %5d %8s %8s %10.0f\n", t[i], rss[i] / 1024,
-				hwm[i] / 1024, fds[i], act[i], rows[i], rate
+			if (i > p && t[i] > t[p] && v[i, 7] != "-" && v[p, 7] != "-")
+				rate = (v[i, 7] - v[p, 7]) / (t[i] - t[p])
+			printf "T %5ds %9.1f %9.1f %5d %11.1f %5d %7s %7s %9.0f\n", t[i], v[i, 2] / 1024,
+				v[i, 3] / 1024, v[i, 4], v[i, 8] / 1024, v[i, 10], v[i, 5], v[i, 6], rate
 			p = i
 		}
-		w = e = max = maxh = wf = ef = amax = 0
+		verdict("san", 2, 3, 4)
+		verdict("normal", 8, 9, 10)
 		amin = -1
+		amax = 0
 		for (i = 1; i <= n; i++) {
-			if (t[i] >= 0.1 * T && t[i] <= 0.2 * T) {
-				if (rss[i] > w) w = rss[i]
-				if (fds[i] > wf) wf = fds[i]
-			}
-			if (t[i] >= 0.9 * T) {
-				if (rss[i] > e) e = rss[i]
-				if (fds[i] > ef) ef = fds[i]
-			}
-			if (rss[i] > max) max = rss[i]
-			if (hwm[i] > maxh) maxh = hwm[i]
-			if (t[i] >= 0.2 * T && act[i] != "-") {
-				if (amin < 0 || act[i] + 0 < amin) amin = act[i] + 0
-				if (act[i] + 0 > amax) amax = act[i] + 0
-			}
+			if (t[i] < 0.2 * T || v[i, 5] == "-") continue
+			if (amin < 0 || v[i, 5] + 0 < amin) amin = v[i, 5] + 0
+			if (v[i, 5] + 0 > amax) amax = v[i, 5] + 0
 		}
-		g = w ? (e - w) * 100 / w : 100
-		printf "L RSS %d KiB at the warm-up end (largest over 10-20 %% of the run), %d KiB at" \
-			" the end (largest over the last 10 %%): growth %.2f %%; max %d KiB, VmHWM %d KiB\n",
-			w, e, g, max, maxh
-		printf "V %s %.2f %d %d %d %d %d %d\n", (w && e && g < lim) ? "ok" : "bad", g, w, e,
-			max, wf, ef, amin
-		printf "A %d\n", amax
+		printf "A %d %d\n", amin, amax
 	}' "$WORK/samples" >"$WORK/memory"
 sed -n 's/^T //p' "$WORK/memory"
 echo
-sed -n 's/^L //p' "$WORK/memory"
-read -r mem_ok growth _ _ max_kb w_fds e_fds act_min < <(sed -n 's/^V //p' "$WORK/memory")
-act_max=$(sed -n 's/^A //p' "$WORK/memory")
-verdict "memory flat after the warm-up: RSS growth $growth % (limit $GROWTH_LIMIT %), max\
- $((max_kb / 1024)) MiB" test "$mem_ok" = ok ||
-	note "active (host-wide) ranged $act_min-$act_max after the warm-up: connections of other" \
-		"users count, and conntop's memory follows them"
-verdict "open fds flat after the warm-up: $w_fds at its end, $e_fds at the run's end" \
-	test "$e_fds" -le "$w_fds"
+read -r act_min act_max < <(sed -n 's/^A //p' "$WORK/memory")
+memory_verdict() { # san|normal WHAT
+	local mem_ok growth w e max hwm wf ef
+	read -r mem_ok growth w e max hwm wf ef < <(sed -n "s/^V $1 //p" "$WORK/memory")
+	verdict "memory flat after the warm-up, $2: RSS $((w / 1024)) MiB at its end, $((e / 1024))\
+ MiB at the run's end, growth $growth % (limit $GROWTH_LIMIT %); max $((max / 1024)) MiB,\
+ VmHWM $((hwm / 1024)) MiB" test "$mem_ok" = ok ||
+		note "active (host-wide) ranged $act_min-$act_max after the warm-up: connections of" \
+			"other users count, and conntop's memory follows them"
+	verdict "open fds flat after the warm-up, $2: $wf at its end, $ef at the run's end" \
+		test "$ef" -le "$wf"
+}
+memory_verdict normal "normal build"
+memory_verdict san "sanitizer build"
 
 # --- the screen, and the sanitizers at exit ---
 
@@ -506,11 +524,16 @@ verdict "headless: no sanitizer report (leaks at exit included)" san_clean "$WOR
 [ -s "$WORK/soak.err" ] && { note "its stderr:"; show_tail "$WORK/soak.err" 10; }
 verdict "every frame was one whole JSON document ($(frames soak) frames)" \
 	json_valid soak $((LOAD_S * 4 / 5))
+CT_PID=$PLAIN_PID JQ_PID=$PLAIN_JQ PLAIN_PID="" PLAIN_JQ=""
+stop_conntop 30
+plain_ended_well() { test "$RC" = 0 && json_valid plain $((LOAD_S * 4 / 5)); }
+verdict "the normal build beside it exits 0 on SIGINT (status $RC), every frame whole JSON\
+ ($(frames plain) frames)" plain_ended_well
 
 # ============================ valgrind, on the normal build ============================
 
 # Every error and every leak (definite, indirect, possible) fails: exit status 99.
-# shellcheck disable=SC2054 # the commas are valgrind's
+# shellcheck disable=SC2054,SC2206 # the commas are valgrind's; SOAK_VALGRIND_ARGS is words
 VALGRIND=(valgrind --tool=memcheck --leak-check=full --show-leak-kinds=definite,indirect,possible
 	--errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 --num-callers=30
 	--suppressions="$SUPP" ${SOAK_VALGRIND_ARGS:-})
