@@ -192,3 +192,16 @@ fuzz:
 	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang SANFLAGS="$(FUZZ_SANFLAGS)" \
 		$(patsubst %,$(FUZZ_BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 	FUZZ_TIME=$(FUZZ_TIME) FUZZ_MERGE=$(FUZZ_MERGE) tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_TARGETS)
+
+# --- soak: conntop for SOAK_SECONDS under churn and the lab's servers, as root; never part of
+# `make test`. The sanitizer build runs headless (and for a part on the screen) while its memory
+# is sampled, then the normal build runs under valgrind. tests/soak/README.md tells what it checks.
+SOAK_SECONDS ?= 600
+
+.PHONY: soak
+soak: deps-test
+	@tests/soak/deps.sh
+	@$(MAKE) --no-print-directory BUILD=build SAN= build/conntop build/bench/churn \
+		build/tests/tcpfixture
+	@$(MAKE) --no-print-directory BUILD=build-san SAN=1 build-san/conntop
+	SOAK_SECONDS=$(SOAK_SECONDS) tests/soak/soak.sh

@@ -2,7 +2,7 @@
 /*
  * churn: loopback TCP connection churn, as fast as the machine allows, for conntop's benchmark.
  *
- * usage: churn [-s SERVERS] [-c CLIENTS] [-t SECONDS] [-m fin|rst] [-a ADDR] [-p PORT]
+ * usage: churn [-s SERVERS] [-c CLIENTS] [-t SECONDS] [-m fin|rst] [-a ADDR] [-p PORT] [-r RATE]
  *
  * One listener on ADDR:PORT (default 127.0.0.1, port 0: the kernel picks one). SERVERS processes
  * (default 2) accept() and close() each connection at once; CLIENTS processes (default 4)
@@ -15,6 +15,8 @@
  * Either way every connection is accepted before its client moves on (fin: the client waits for
  * its server's close; rst: the reset child stays in the accept queue until accept() returns it),
  * so when the clients are done and the servers have accepted as many, the servers are killed.
+ * -r RATE paces the clients to RATE connections a second in all (the soak test's steady load);
+ * without it they go as fast as they can.
  * TIME_WAIT sockets pile up in the namespace (up to tcp_max_tw_buckets) and slow later runs down
  * as SYNs meet them: run each churn in a network namespace of its own (unshare -n).
  *
@@ -57,7 +59,8 @@ struct counter {
 
 struct shared {
 	uint64_t deadline_ns; /* CLOCK_MONOTONIC: clients stop connecting then */
-	char pad[56];
+	uint64_t interval_ns; /* -r: each client's time between connects; 0: none */
+	char pad[48];
 	struct counter c[2 * MAX_PROCS];
 };
 
@@ -70,7 +73,7 @@ static void __attribute__((noreturn)) die(const char *what)
 static void __attribute__((noreturn)) usage(void)
 {
 	fprintf(stderr, "usage: churn [-s SERVERS] [-c CLIENTS] [-t SECONDS] [-m fin|rst] [-a "
-			"ADDR] [-p PORT]\n");
+			"ADDR] [-p PORT] [-r RATE]\n");
 	exit(2);
 }
 
@@ -130,13 +133,24 @@ static void __attribute__((noreturn))
 client(const struct sockaddr_in *sa, bool reset, struct shared *sh, struct counter *c)
 {
 	static const struct linger abort_close = { .l_onoff = 1, .l_linger = 0 };
-	uint64_t deadline = sh->deadline_ns;
+	uint64_t deadline = sh->deadline_ns, next = now_ns();
 	char buf[64];
 
 	while (now_ns() < deadline) {
-		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		int fd;
 		ssize_t r;
 
+		if (sh->interval_ns) { /* paced: sleep until this connect's turn */
+			struct timespec at = { (time_t)(next / 1000000000u),
+					       (long)(next % 1000000000u) };
+
+			while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, NULL) == EINTR)
+				;
+			next += sh->interval_ns;
+			if (now_ns() >= deadline)
+				break;
+		}
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd < 0)
 			die("socket");
 		if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa))) {
@@ -161,7 +175,7 @@ client(const struct sockaddr_in *sa, bool reset, struct shared *sh, struct count
 
 int main(int argc, char **argv)
 {
-	long servers = 2, clients = 4, port = 0;
+	long servers = 2, clients = 4, port = 0, rate = 0;
 	double seconds = 3;
 	bool reset = false;
 	const char *addr = "127.0.0.1";
@@ -173,7 +187,7 @@ int main(int argc, char **argv)
 	int barrier[2], lfd, opt, one = 1;
 	char *end_ptr;
 
-	while ((opt = getopt(argc, argv, "s:c:t:m:a:p:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:c:t:m:a:p:r:")) != -1) {
 		switch (opt) {
 		case 's':
 			servers = parse_long(optarg, 1, MAX_PROCS);
@@ -196,6 +210,9 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			port = parse_long(optarg, 0, 65535);
+			break;
+		case 'r':
+			rate = parse_long(optarg, 1, 100000000);
 			break;
 		default:
 			usage();
@@ -239,6 +256,7 @@ int main(int argc, char **argv)
 	}
 	start = now_ns();
 	sh->deadline_ns = start + (uint64_t)(seconds * 1e9);
+	sh->interval_ns = rate ? (uint64_t)(clients * 1e9 / (double)rate) : 0;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	close(barrier[0]);
 	close(barrier[1]); /* go */

@@ -662,7 +662,14 @@ static uint64_t percpu_sum(const struct bpf_source *src, const struct bpf_map *m
 	uint64_t sum = 0;
 	int cpu;
 
-	if (src->ncpus <= 0 || bpf_map_lookup_elem(bpf_map__fd(map), &key, values))
+	if (src->ncpus <= 0)
+		return 0;
+	/*
+	 * The kernel fills one value per possible CPU. Zeroed first, the sum stays defined should it
+	 * fill fewer, and valgrind, which takes a per-CPU map's value for one CPU's, sees it written.
+	 */
+	memset(values, 0, sizeof(values));
+	if (bpf_map_lookup_elem(bpf_map__fd(map), &key, values))
 		return 0;
 	for (cpu = 0; cpu < src->ncpus; cpu++)
 		sum += values[cpu];

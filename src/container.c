@@ -348,7 +348,8 @@ static bool component_container(const struct cgroup_walk *w, struct span c,
 static void walk_component(struct cgroup_walk *w, struct span c)
 {
 	struct container_id ct = { 0 };
-	char uid[sizeof(w->pod_uid)];
+	/* Zeroed whole: all of it is copied, and a recording writes every byte of a container id. */
+	char uid[sizeof(w->pod_uid)] = "";
 	/* The colon form carries its pod's slice before the first ':'. */
 	bool is_pod = pod_component(span_until(c, ':'), w->in_kubepods, uid, sizeof(uid));
 
@@ -1150,7 +1151,8 @@ int netns_names_read(const char *root, struct netns_name *out, size_t max, size_
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
 	while ((e = readdir(d))) {
-		struct netns_name ns;
+		/* Zeroed: a recording writes the whole name buffer, not just the string in it. */
+		struct netns_name ns = { 0 };
 
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
 		    netns_entry(dirfd(d), e->d_name, root_is_host(root), &ns))

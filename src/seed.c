@@ -40,6 +40,7 @@ struct targets {
 	size_t n, cap;
 	const char *root;
 	int error;
+	bool complete; /* every named namespace was read too */
 };
 
 static struct netns_target *targets_find(struct targets *t, uint32_t netns)
@@ -89,6 +90,7 @@ static int find_targets(struct targets *t, const char *root)
 	err = netns_names_read(root, named, MAX_NAMED_NETNS, &n);
 	if (err && err != -ENOSPC)
 		return 0;
+	t->complete = !err;
 	for (i = 0; i < n; i++) {
 		char path[PATH_MAX];
 
@@ -228,6 +230,7 @@ int seed_scan_run(struct seed_scan *scan, const char *root, uint64_t now_ns)
 			err = note_netns(scan, targets.items[i].netns);
 		}
 	}
+	scan->all_found = !err && targets.complete;
 	/* Back home, when we left it (unprivileged, we never could). Never carry on elsewhere. */
 	if (scan->entered && setns(self, CLONE_NEWNET) && !err)
 		err = -errno;
@@ -491,10 +494,21 @@ static bool scanned(const struct seed_scan *scan, uint32_t netns)
 	return false;
 }
 
+/*
+ * A namespace that no process and no /run/netns name holds any more is gone, and its sockets with
+ * it: no dump will ever show them again, so they are stale too. Only when the pass found every
+ * namespace and dumped each one: else one it missed would look gone.
+ */
+static bool netns_gone(const struct seed_scan *scan, uint32_t netns)
+{
+	return netns && scan->all_found && !scan->errors && !scanned(scan, netns);
+}
+
 static void note_if_stale(struct stale *stale, uint64_t cookie, uint32_t netns, uint64_t since,
 			  bool listener)
 {
-	if (stale->error || since >= stale->scan->started_ns || !scanned(stale->scan, netns) ||
+	if (stale->error || since >= stale->scan->started_ns ||
+	    !(scanned(stale->scan, netns) || netns_gone(stale->scan, netns)) ||
 	    bsearch(&cookie, stale->cookies, stale->scan->nrecords, sizeof(cookie), u64_cmp))
 		return;
 	if (array_reserve(&stale->found, stale->n, &stale->cap, sizeof(*stale->found))) {

@@ -28,6 +28,8 @@ struct seed_scan {
 	size_t nnetns, netns_cap;
 	unsigned int errors; /* namespaces that could not be entered or dumped */
 	size_t untracked; /* sockets applying it found no room for (a table limit) */
+	/* Every namespace a process or /run/netns names was found: one that none names is gone. */
+	bool all_found;
 	bool entered; /* another namespace was entered: return to ours */
 };
 

@@ -179,6 +179,35 @@ static void full_table_counts_untracked_once_per_pass(void **state)
 	assert_int_equal(tracker_stats(t)->corrections, 0);
 	assert_int_equal(tracker_stats(t)->table_full, 0);
 	assert_int_equal(tracker_stats(t)->active, 2);
+/* A namespace no process or name holds any more: its connections went with it. */
+static void heal_pass_closes_what_a_gone_namespace_held(void **state)
+{
+	static const __u64 cookies[] = { 10 };
+	static const __u32 inodes[] = { 20001 };
+	struct seed_scan scan = scan_of(cookies, inodes, 1);
+	struct tracker *t = tracker__new(NULL);
+	struct ct_event e = test_event(CT_EV_CONNECT, 52, SCAN_NS - 5, 7, "away");
+
+	(void)state;
+	e.netns = NS_OTHER;
+	tracker_apply(t, &e);
+	e = test_event(CT_EV_CONNECT, 10, SCAN_NS - 5, 7, "kept"); /* in the dump: stays */
+	e.netns = NS_SCANNED;
+	tracker_apply(t, &e);
+	scan.errors = 1; /* a namespace could not be dumped: it may have been NS_OTHER */
+	scan.all_found = true;
+	seed_apply_heal(t, &scan, root);
+	assert_false(conn_of(t, 52)->closed);
+	scan.errors = 0;
+	scan.all_found = false; /* /run/netns could not be read whole */
+	seed_apply_heal(t, &scan, root);
+	assert_false(conn_of(t, 52)->closed);
+	scan.all_found = true;
+	seed_apply_heal(t, &scan, root);
+	assert_true(conn_of(t, 52)->closed);
+	assert_false(conn_of(t, 10)->closed);
+	assert_int_equal(tracker_stats(t)->corrections, 1);
+	seed_scan_release(&scan);
 	tracker__free(t);
 }
 
@@ -209,6 +238,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(initial_pass_finds_owners_by_inode),
 		cmocka_unit_test(walk_ahead_finds_the_same_owners),
+		cmocka_unit_test(heal_pass_closes_what_a_gone_namespace_held),
 		cmocka_unit_test(heal_pass_closes_the_lost_and_adds_the_missed),
 		cmocka_unit_test(healthy_pass_corrects_nothing),
 		cmocka_unit_test(full_table_counts_untracked_once_per_pass),
