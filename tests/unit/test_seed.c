@@ -179,6 +179,9 @@ static void full_table_counts_untracked_once_per_pass(void **state)
 	assert_int_equal(tracker_stats(t)->corrections, 0);
 	assert_int_equal(tracker_stats(t)->table_full, 0);
 	assert_int_equal(tracker_stats(t)->active, 2);
+	tracker__free(t);
+}
+
 /* A namespace no process or name holds any more: its connections went with it. */
 static void heal_pass_closes_what_a_gone_namespace_held(void **state)
 {
