@@ -19,6 +19,7 @@ struct live {
 	struct tracker *tracker;
 	struct bpf_source *bpf; /* NULL when polling */
 	struct seed_stats seed;
+	struct seed_missed missed; /* healing: what the last pass found missing */
 	bool seeded; /* polling: the first pass was applied */
 	int heal_fd; /* -1 when healing is off */
 };
@@ -72,7 +73,7 @@ static int seed_pass(struct live *live, bool initial, struct seed_walk *walk)
 		if (initial)
 			seed_apply_initial(live->tracker, &scan, live->opts.root, walk);
 		else
-			seed_apply_heal(live->tracker, &scan, live->opts.root);
+			seed_apply_heal(live->tracker, &scan, live->opts.root, &live->missed);
 		seed_count(&live->seed, &scan);
 	}
 	seed_scan_release(&scan);
@@ -187,6 +188,7 @@ void live__close(struct live *live)
 	bpf_source__free(live->bpf);
 	if (live->heal_fd >= 0)
 		close(live->heal_fd);
+	seed_missed_release(&live->missed);
 	free(live);
 }
 

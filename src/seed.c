@@ -543,13 +543,50 @@ static void apply_gone(struct tracker *tracker, const struct stale_socket *gone,
 	tracker_apply(tracker, &close);
 }
 
+static bool was_missed(const struct seed_missed *missed, uint64_t cookie)
+{
+	return !missed || (missed->n && bsearch(&cookie, missed->cookies, missed->n, sizeof(cookie),
+						u64_cmp) != NULL);
+}
+
+/* Keeps this pass's missing sockets for the next; those not confirmed now are not applied. */
+static size_t confirm_missing(struct seed_missed *missed, const struct seed_scan *scan,
+			      unsigned char *missing)
+{
+	uint64_t *now = NULL;
+	size_t i, n = 0, confirmed = 0;
+
+	for (i = 0; i < scan->nrecords; i++)
+		n += missing[i];
+	if (n && !(now = malloc(n * sizeof(*now))))
+		return 0; /* nothing confirmed: the next pass tries again */
+	for (i = 0, n = 0; i < scan->nrecords; i++) {
+		if (!missing[i])
+			continue;
+		now[n++] = scan->records[i].cookie;
+		missing[i] = was_missed(missed, scan->records[i].cookie);
+		confirmed += missing[i];
+	}
+	qsort(now, n, sizeof(*now), u64_cmp);
+	free(missed->cookies);
+	missed->cookies = now;
+	missed->n = n;
+	return confirmed;
+}
+
+void seed_missed_release(struct seed_missed *missed)
+{
+	free(missed->cookies);
+	*missed = (struct seed_missed){ 0 };
+}
+
 /*
  * A later scan against the tracker: what it holds that the scan has not is gone, what the scan has
  * that it does not is new. Healing applies both as corrections; polling (@as_events) as the opens
  * and closes it saw, at the scan's time.
  */
 static void apply_difference(struct tracker *tracker, struct seed_scan *scan, const char *root,
-			     bool as_events)
+			     bool as_events, struct seed_missed *missed)
 {
 	uint64_t *cookies = malloc((scan->nrecords ? scan->nrecords : 1) * sizeof(*cookies));
 	unsigned char *missing = calloc(scan->nrecords ? scan->nrecords : 1, 1);
@@ -574,6 +611,10 @@ static void apply_difference(struct tracker *tracker, struct seed_scan *scan, co
 		if (!tracker_has_socket(tracker, scan->records[i].cookie) &&
 		    has_room(tracker, scan, &scan->records[i]))
 			missing[i] = 1, nmissing++;
+	if (nmissing && missed)
+		nmissing = confirm_missing(missed, scan, missing);
+	else if (missed)
+		seed_missed_release(missed);
 	if (!nmissing)
 		goto out; /* the usual case: no /proc walk at all */
 	fill_owners(scan, root, missing, NULL);
@@ -598,14 +639,15 @@ out:
 	free(cookies);
 }
 
-void seed_apply_heal(struct tracker *tracker, struct seed_scan *scan, const char *root)
+void seed_apply_heal(struct tracker *tracker, struct seed_scan *scan, const char *root,
+		     struct seed_missed *missed)
 {
-	apply_difference(tracker, scan, root, false);
+	apply_difference(tracker, scan, root, false, missed);
 }
 
 void seed_apply_poll(struct tracker *tracker, struct seed_scan *scan, const char *root)
 {
-	apply_difference(tracker, scan, root, true);
+	apply_difference(tracker, scan, root, true, NULL);
 }
 
 void seed_count(struct seed_stats *stats, const struct seed_scan *scan)

@@ -64,8 +64,23 @@ void seed_walk_free(struct seed_walk *walk);
 void seed_apply_initial(struct tracker *tracker, struct seed_scan *scan, const char *root,
 			struct seed_walk *walk);
 
-/* Compares a later scan with the tracker and corrects it (tracker_heal_*). */
-void seed_apply_heal(struct tracker *tracker, struct seed_scan *scan, const char *root);
+/* The sockets a healing pass found missing from the tracker, for the next pass to confirm. */
+struct seed_missed {
+	uint64_t *cookies; /* sorted */
+	size_t n;
+};
+
+void seed_missed_release(struct seed_missed *missed);
+
+/*
+ * Compares a later scan with the tracker and corrects it (tracker_heal_*). A socket the tracker
+ * lacks is added only when @missed says the pass before lacked it too: a dump also holds sockets
+ * whose records are still on their way (a server's connection waiting in its listener's queue
+ * has no accept record until accept() returns), and those would be "corrected" for nothing.
+ * @missed NULL adds at once.
+ */
+void seed_apply_heal(struct tracker *tracker, struct seed_scan *scan, const char *root,
+		     struct seed_missed *missed);
 
 /*
  * Polling without eBPF (the /proc source): compares a later scan with the tracker and applies the
