@@ -451,11 +451,14 @@ show_tail "$WORK/churn.err" 5
 echo
 echo "conntop over the run, a sample every $SAMPLE_S s (san: the sanitizer build; normal: beside it):"
 awk -v T="$LOAD_S" -v lim="$GROWTH_LIMIT" -v slim="$SAN_GROWTH_LIMIT" '
-	function window(col, from, to,    i, m) {
+	# A short run may have no sample inside a window: then the last one before its end.
+	function window(col, from, to,    i, m, last) {
 		m = 0
-		for (i = 1; i <= n; i++)
+		for (i = 1; i <= n; i++) {
 			if (t[i] >= from * T && t[i] <= to * T && v[i, col] > m) m = v[i, col]
-		return m
+			if (t[i] <= to * T && v[i, col] > 0) last = v[i, col]
+		}
+		return m ? m : last + 0
 	}
 	function verdict(name, rcol, hcol, fcol, lim,    w, e, g, max, maxh, i) {
 		w = window(rcol, 0.1, 0.2)
