@@ -166,8 +166,8 @@ $(BENCH_TOOLS): $(BUILD)/bench/%: $(BUILD)/bench/%.o
 $(BUILD)/bench/framebench: $(BUILD)/bench/framebench.o $(BUILD)/libconntop.a
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-bench: deps
-	@bench/deps.sh
+bench:
+	@scripts/install-deps.sh bench
 	@$(MAKE) --no-print-directory all $(BENCH_BINS)
 	bench/run.sh $(BUILD)
 
@@ -199,8 +199,8 @@ fuzz:
 SOAK_SECONDS ?= 600
 
 .PHONY: soak
-soak: deps-test
-	@tests/soak/deps.sh
+soak:
+	@scripts/install-deps.sh soak
 	@$(MAKE) --no-print-directory BUILD=build SAN= build/conntop build/bench/churn \
 		build/tests/tcpfixture
 	@$(MAKE) --no-print-directory BUILD=build-san SAN=1 build-san/conntop

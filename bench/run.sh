@@ -43,7 +43,7 @@ for f in "$CONNTOP" "$CHURN" "$HOLD" "$FIRSTLINE" "$FRAMEBENCH"; do
 	[ -x "$f" ] || die "$f is missing: run \`make bench\`"
 done
 for cmd in jq unshare ss ip; do
-	command -v "$cmd" >/dev/null || die "$cmd is missing: run bench/deps.sh"
+	command -v "$cmd" >/dev/null || die "$cmd is missing: run scripts/install-deps.sh bench"
 done
 have_bpftrace=$(command -v bpftrace >/dev/null && echo 1)
 have_iperf=$(command -v iperf3 >/dev/null && echo 1)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages conntop needs, only those missing, so it is cheap to run every
-# time. Usage: install-deps.sh build|test|fuzz
+# time. Usage: install-deps.sh build|test|fuzz|bench|soak
 set -euo pipefail
 
 build_pkgs=(make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libncurses-dev
@@ -9,12 +9,18 @@ test_pkgs=(libcmocka-dev tmux iproute2 procps util-linux nginx redis-server redi
 	graphviz jq man-db groff-base bsdextrautils bash-completion)
 # `make fuzz`: clang's libFuzzer and sanitizer runtimes.
 fuzz_pkgs=(libclang-rt-14-dev)
+# `make bench`: the peers conntop is measured against, and the tools of the harness.
+bench_pkgs=(bpftrace iperf3 jq iproute2 util-linux procps)
+# `make soak`: valgrind, beside the test packages (the lab's servers).
+soak_pkgs=(valgrind)
 
 case "${1:-build}" in
 build) wanted=("${build_pkgs[@]}") ;;
 test) wanted=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
 fuzz) wanted=("${build_pkgs[@]}" "${fuzz_pkgs[@]}") ;;
-*) echo "usage: $0 build|test|fuzz" >&2; exit 2 ;;
+bench) wanted=("${build_pkgs[@]}" "${bench_pkgs[@]}") ;;
+soak) wanted=("${build_pkgs[@]}" "${test_pkgs[@]}" "${soak_pkgs[@]}") ;;
+*) echo "usage: $0 build|test|fuzz|bench|soak" >&2; exit 2 ;;
 esac
 
 missing=()
