@@ -9,13 +9,7 @@ cd "$(dirname "$0")/../.." || exit 1
 source tests/integration/lib.sh
 require_root
 
-SESSION="conntop-test-$$"
-PANE="$SESSION:0.0"
-tmux_cleanup() {
-	tmux kill-session -t "$SESSION" 2>/dev/null
-	cleanup
-}
-trap tmux_cleanup EXIT
+source tests/integration/tmux.sh
 
 ESC=$'\e'
 # The sort marker: grep -E in any locale, as bytes.
@@ -25,28 +19,7 @@ CONNS_TITLES="^ +PID$MARK? +COMM +DIR +LOCAL +REMOTE +STATE +AGE +RATE +SENT +RE
 TOPO_TITLES="^SERVER / CLIENT$MARK? +CONTAINER +PORT +ACTIVE +OPENED +CLOSED +RATE +SENT +RECV +RETR"
 PORT_A=17301 PORT_B=17302 PORT_EVIL=17303
 
-screen() { tmux capture-pane -p -t "$PANE"; }
-screen_has() { screen | grep -qE -- "$1"; }
 screen_has_text() { screen | grep -qF -- "$1"; }
-pane_height() { tmux display -p -t "$PANE" '#{pane_height}'; }
-# row N: screen row N (0 is the top); row -1 is the bottom one.
-row() {
-	local n=$1
-	[ "$n" -ge 0 ] || n=$(($(pane_height) + n))
-	screen | sed -n "$((n + 1))p"
-}
-row_has() { row "$1" | grep -qE -- "$2"; }
-# The rows between the column titles and the footer that have text.
-body() { screen | awk -v h="$(pane_height)" 'NR > 4 && NR < h && NF'; }
-body_has() { body | grep -qE -- "$1"; }
-body_lacks() { ! body_has "$1"; }
-# Every body row matches $1 and there is at least one.
-body_all() { body | grep -q . && ! body | grep -qvE -- "$1"; }
-keys() { tmux send-keys -t "$PANE" "$@"; }
-type_text() { tmux send-keys -t "$PANE" -l -- "$1"; }
-# Like "prompt$" at the bottom, after the shell got the screen back: the last line with text.
-last_text_line_is() { [ "$(screen | grep -v '^$' | tail -1)" = "$1" ]; }
-view_is() { row_has 3 "$1"; }
 conntop_alive() { kill -0 "$CONNTOP_PID" 2>/dev/null; }
 # The screen row with @2 (fixed text) in it, with its attributes (capture-pane -e).
 attr_row_with() { tmux capture-pane -e -p -t "$PANE" | grep -F -- "$1" | head -1; }
@@ -56,12 +29,6 @@ has_background() { grep -qE "$ESC\\[((4[0-7]|10[0-7]|48(;[0-9]+)+);?)+m"; }
 # Rows of one connection end, in the Connections view: PID COMM DIR LOCAL REMOTE STATE.
 conn_re() { # PID DIR LOCAL-PORT-REGEX REMOTE-PORT-REGEX
 	printf '^ *%s +tcpfixture +%s +127\\.0\\.0\\.1:%s +127\\.0\\.0\\.1:%s +ESTABLISHED ' "$@"
-}
-
-# Shows the screen when a check failed, for the log.
-dump() {
-	echo "    --- screen:"
-	screen | sed 's/^/    |/'
 }
 
 start_conntop_in_pane() { # ENV-ASSIGNMENTS...: starts conntop at the prompt, sets CONNTOP_PID

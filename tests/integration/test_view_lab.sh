@@ -11,14 +11,8 @@ require_root
 lab_require_packages || { fail "lab packages installed"; exit 1; }
 lab_up || { fail "lab up"; exit 1; }
 
-SESSION="conntop-lab-test-$$"
-PANE="$SESSION:0.0"
-# lab.sh's cleanup (lab down, then lib.sh's) runs after the session is gone.
-tmux_cleanup() {
-	tmux kill-session -t "$SESSION" 2>/dev/null
-	cleanup
-}
-trap tmux_cleanup EXIT
+# tmux.sh's trap ends the session, then lab.sh's cleanup (lab down, then lib.sh's) runs.
+source tests/integration/tmux.sh
 
 WEB_CID12=${LAB_WEB_CID:0:12}
 CACHE_CID12=${LAB_CACHE_CID:0:12}
@@ -29,27 +23,6 @@ CONNS_TITLES="^ +PID$MARK? +COMM +DIR +LOCAL +REMOTE +STATE +AGE +RATE +SENT +RE
 TOPO_TITLES="^SERVER / CLIENT$MARK? +CONTAINER +PORT +ACTIVE +OPENED +CLOSED +RATE +SENT +RECV +RETR +NETNS"
 GROUP_TITLES="^CONTAINER$MARK? +PROCS +IN +OUT +OPEN/S +RATE$MARK? +LISTEN"
 
-screen() { tmux capture-pane -p -t "$PANE"; }
-screen_has() { screen | grep -qE -- "$1"; }
-pane_height() { tmux display -p -t "$PANE" '#{pane_height}'; }
-row() {
-	local n=$1
-	[ "$n" -ge 0 ] || n=$(($(pane_height) + n))
-	screen | sed -n "$((n + 1))p"
-}
-row_has() { row "$1" | grep -qE -- "$2"; }
-body() { screen | awk -v h="$(pane_height)" 'NR > 4 && NR < h && NF'; }
-body_has() { body | grep -qE -- "$1"; }
-body_lacks() { ! body_has "$1"; }
-body_all() { body | grep -q . && ! body | grep -qvE -- "$1"; }
-keys() { tmux send-keys -t "$PANE" "$@"; }
-type_text() { tmux send-keys -t "$PANE" -l -- "$1"; }
-view_is() { row_has 3 "$1"; }
-last_text_line_is() { [ "$(screen | grep -v '^$' | tail -1)" = "$1" ]; }
-dump() {
-	echo "    --- screen:"
-	screen | sed 's/^/    |/'
-}
 
 # Clients held open for the whole test, in the client namespace.
 lab_client web_hold "$TCPFIXTURE" connect "$LAB_WEB_IP" "$LAB_WEB_PORT" -t 60

@@ -6,7 +6,8 @@
 #   tmux_up [WIDTH HEIGHT]        the session, once the prompt shows
 #   run_in_pane ARGS...           conntop ARGS at the prompt; sets CONNTOP_PID once it runs
 #   tmux_run ARGS...              a session that runs conntop ARGS alone (it may be stopped)
-#   screen, screen_has RE, row N, row_has N RE, keys KEY..., last_text_line_is TEXT, dump
+#   screen, screen_has RE, row N, row_has N RE, body, body_has RE, view_is RE, keys KEY...,
+#   type_text TEXT, last_text_line_is TEXT, dump
 
 SESSION="conntop-test-$$"
 PANE="$SESSION:0.0"
@@ -26,7 +27,16 @@ row() {
 	screen | sed -n "$((n + 1))p"
 }
 row_has() { row "$1" | grep -qE -- "$2"; }
+# The rows between the column titles and the footer that have text.
+body() { screen | awk -v h="$(pane_height)" 'NR > 4 && NR < h && NF'; }
+body_has() { body | grep -qE -- "$1"; }
+body_lacks() { ! body_has "$1"; }
+# Every body row matches $1 and there is at least one.
+body_all() { body | grep -q . && ! body | grep -qvE -- "$1"; }
+# The view's column titles (row 3) match $1.
+view_is() { row_has 3 "$1"; }
 keys() { tmux send-keys -t "$PANE" "$@"; }
+type_text() { tmux send-keys -t "$PANE" -l -- "$1"; }
 # The last line with text, like "prompt$" once the shell has the screen back.
 last_text_line_is() { [ "$(screen | grep -v '^$' | tail -1)" = "$1" ]; }
 pane_shell_pid() { tmux display -p -t "$PANE" '#{pane_pid}'; }
