@@ -60,9 +60,15 @@ wait_until() {
 # start NAME command...: runs it in the background with stdin from a pipe we hold open (closing it
 # with `finish NAME` asks the fixture to end) and stdout in $TMP/NAME.out. Sets PID_<NAME>.
 start() {
+	mkfifo "$TMP/$1.in"
+	launch "$@"
+}
+
+# launch NAME command...: start's second half, once $TMP/NAME.in exists (a test may need nothing
+# forked in between: test_stale's start_at_pid).
+launch() {
 	local name=$1 fd
 	shift
-	mkfifo "$TMP/$name.in"
 	# The child must not inherit the write ends of the other fixtures' stdin pipes: one held
 	# open by a later process would keep that fixture from ever seeing EOF.
 	(

@@ -159,21 +159,13 @@ fi
 # forks between the write to ns_last_pid and the launch: the fifo is made first, echo is a
 # builtin. Fails (the process still started) when another process's fork came in between.
 start_at_pid() {
-	local name=$1 want=$2 fd
+	local name=$1 want=$2 pid
 	shift 2
 	mkfifo "$TMP/$name.in"
 	echo $((want - 1)) >/proc/sys/kernel/ns_last_pid
-	(
-		for var in ${!FD_@}; do
-			eval "exec ${!var}>&-"
-		done
-		exec "$@"
-	) <"$TMP/$name.in" >"$TMP/$name.out" 2>"$TMP/$name.err" &
-	printf -v "PID_$name" '%s' $!
-	PIDS+=($!)
-	exec {fd}>"$TMP/$name.in"
-	printf -v "FD_$name" '%s' "$fd"
-	[ "$!" = "$want" ]
+	launch "$name" "$@"
+	pid="PID_$name"
+	[ "${!pid}" = "$want" ]
 }
 
 start p_srv "$TCPFIXTURE" serve 127.0.0.1 $PORT_PID -c 30 -t 60
