@@ -203,8 +203,14 @@ static __always_inline void remember_task(struct pending *p, bool direct)
 
 	p->pid = pid_tgid >> 32;
 	p->tid = (u32)pid_tgid;
-	if (direct && bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf)) {
-		struct task_struct *leader = bpf_get_current_task_btf()->group_leader;
+	/*
+	 * The process's main thread is its own leader: plain loads. Another thread's leader is
+	 * read by probe reads: loading the group_leader pointer from the trusted current task
+	 * would cost the verifier a few scans of the kernel's BTF (see tcp_sock_of).
+	 */
+	if (direct && p->pid == p->tid &&
+	    bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf)) {
+		struct task_struct *leader = bpf_get_current_task_btf();
 
 		p->proc_start_ns = leader_start_boottime(leader);
 		__builtin_memcpy(p->comm, leader->comm, sizeof(p->comm));
@@ -222,9 +228,9 @@ static __always_inline void fill_tuple(struct ct_event *e, struct sock *sk, bool
 	struct inet_sock *inet = (struct inet_sock *)sk;
 	struct tcp_sock *tp;
 
-	if (direct && (tp = bpf_skc_to_tcp_sock(sk))) {
+	if (direct && (tp = tcp_sock_of(sk))) {
 		e->family = sk->__sk_common.skc_family;
-		e->netns = sk->__sk_common.skc_net.net->ns.inum;
+		e->netns = tp->inet_conn.icsk_inet.sk.__sk_common.skc_net.net->ns.inum;
 		e->lport = bpf_ntohs(tp->inet_conn.icsk_inet.inet_sport);
 		e->rport = bpf_ntohs(sk->__sk_common.skc_dport);
 		if (e->family == AF_INET) {
