@@ -189,7 +189,8 @@ static int open_diag_socket(void)
 }
 
 /* A dump when @id is NULL, else an exact lookup of the socket @id names. */
-static int send_request(int fd, uint8_t family, uint32_t states, const struct inet_diag_sockid *id)
+static int send_request(int fd, uint8_t family, uint32_t states, bool info,
+			const struct inet_diag_sockid *id)
 {
 	struct {
 		struct nlmsghdr h;
@@ -203,7 +204,7 @@ static int send_request(int fd, uint8_t family, uint32_t states, const struct in
 		.r = {
 			.sdiag_family = family,
 			.sdiag_protocol = IPPROTO_TCP,
-			.idiag_ext = 1 << (INET_DIAG_INFO - 1),
+			.idiag_ext = info ? 1 << (INET_DIAG_INFO - 1) : 0,
 			.idiag_states = states,
 		},
 	};
@@ -261,7 +262,7 @@ static int recv_replies(int fd, void *buf, int dump, sockdiag_cb cb, void *ctx)
 	}
 }
 
-int sockdiag_dump(uint32_t states, sockdiag_cb cb, void *ctx)
+int sockdiag_dump(uint32_t states, bool info, sockdiag_cb cb, void *ctx)
 {
 	static const uint8_t families[] = { AF_INET, AF_INET6 };
 	void *buf = malloc(RECV_BUF_SIZE);
@@ -276,7 +277,7 @@ int sockdiag_dump(uint32_t states, sockdiag_cb cb, void *ctx)
 		return fd;
 	}
 	for (i = 0; i < sizeof(families) && !err; i++) {
-		err = send_request(fd, families[i], states, NULL);
+		err = send_request(fd, families[i], states, info, NULL);
 		if (!err)
 			err = recv_replies(fd, buf, 1, cb, ctx);
 	}
@@ -316,7 +317,7 @@ int sockdiag_lookup(const struct sockdiag_sock *key, struct sockdiag_sock *out)
 	if (!buf)
 		return -ENOMEM;
 	fd = open_diag_socket();
-	err = fd < 0 ? fd : send_request(fd, key->family, SOCKDIAG_ALL_STATES, &id);
+	err = fd < 0 ? fd : send_request(fd, key->family, SOCKDIAG_ALL_STATES, true, &id);
 	if (!err)
 		err = recv_replies(fd, buf, 0, lookup_cb, &res);
 	if (fd >= 0)
