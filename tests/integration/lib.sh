@@ -36,6 +36,25 @@ check() {
 	if "$@"; then ok "$what"; else fail "$what"; fi
 }
 
+# The BPF programs a process holds, by id, from its files' fdinfo (a link names its program).
+prog_ids_of() { grep -h '^prog_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -u; }
+# Whether none of the programs with these ids is loaded any more.
+none_loaded() {
+	local id
+	for id in $1; do
+		bpftool prog show id "$id" >/dev/null 2>&1 && return 1
+	done
+	return 0
+}
+# conntop's programs that no running process holds: left loaded by one that ended. Unlike a
+# search by name alone, a conntop that another test runs meanwhile does not count.
+orphan_programs() {
+	local held
+	held=$(grep -hs '^prog_id:' /proc/[0-9]*/fdinfo/* | awk '{ print $2 }' | sort -u)
+	bpftool prog show 2>/dev/null | awk -F: '/name handle_(set_stat|accept)/ { print $1 }' |
+		grep -vxF -f <(echo "$held")
+}
+
 # Root is needed to load BPF programs. Outside CI, without it, the test says SKIP and stops.
 require_root() {
 	[ "$(id -u)" -eq 0 ] && return 0

@@ -8,15 +8,6 @@ source tests/integration/lib.sh
 source tests/integration/tmux.sh
 require_root
 
-# The programs a process holds, by id, from its files' fdinfo (a link names its program).
-prog_ids_of() { grep -h '^prog_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -u; }
-none_loaded() {
-	local id
-	for id in $1; do
-		bpftool prog show id "$id" >/dev/null 2>&1 && return 1
-	done
-	return 0
-}
 # The terminal as the shell keeps it: line settings, the normal screen, a visible cursor.
 typed_stty() {
 	keys "stty -g >$TMP/stty.$1" Enter
