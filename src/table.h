@@ -46,6 +46,9 @@ int table_addr_width(const struct snapshot *snap, int min);
 void table_cell(const struct snapshot *snap, const struct snap_conn *row, enum column col,
 		char *buf, size_t size);
 
+/* The state as the screen shows it: CLOSED once closed, else the kernel's name. */
+const char *table_state(const struct snap_conn *row);
+
 struct counter {
 	const char *name;
 	uint64_t value;
