@@ -47,4 +47,18 @@ static inline size_t decimal_u64_str(char *buf, uint64_t v)
 	return (size_t)(end - buf);
 }
 
+/* As snprintf(buf, size, "%llu", v): what fits, always terminated when @size is not 0. */
+static inline void decimal_u64_cut(char *buf, size_t size, uint64_t v)
+{
+	char text[DECIMAL_U64_LEN + 1];
+	size_t len = decimal_u64_str(text, v);
+
+	if (!size)
+		return;
+	if (len >= size)
+		len = size - 1;
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+}
+
 #endif /* CONNTOP_DECIMAL_H */

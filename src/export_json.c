@@ -289,9 +289,11 @@ static void json_conn(struct outbuf *ob, const struct snapshot *snap, const stru
 		outbuf_lit(ob, ",\"direction\":\"in\",\"local\":");
 	else
 		outbuf_lit(ob, ",\"direction\":\"out\",\"local\":");
-	json_str(ob, addr, (size_t)snap_conn_local(c, FIELD(addr)));
+	snap_conn_local(c, FIELD(addr));
+	json_str(ob, FIELD(addr));
 	outbuf_lit(ob, ",\"remote\":");
-	json_str(ob, addr, (size_t)snap_conn_remote(c, FIELD(addr)));
+	snap_conn_remote(c, FIELD(addr));
+	json_str(ob, FIELD(addr));
 	outbuf_lit(ob, ",\"local_port\":");
 	outbuf_u64(ob, c->lport);
 	outbuf_lit(ob, ",\"remote_port\":");
