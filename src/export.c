@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "export_common.h"
+#include "scratch.h"
 #include "table.h"
 
 #define MAX_TABLE_COLS 12
@@ -38,19 +39,28 @@ struct cells {
 
 #define CELL_ROOM (sizeof(uint16_t) + CELL_LEN)
 
-/* Room for one more cell and its length; -ENOMEM. */
-static int cells_reserve(struct cells *c)
+/* A cell of the connection table takes 12 bytes on average: the first guess of the size. */
+#define CELL_GUESS 12
+
+/*
+ * Room for one more cell and its length; -ENOMEM. Megabytes for one frame's moment: scratch
+ * memory, which goes back to the kernel when freed (scratch.h).
+ */
+static int cells_reserve(struct cells *c, size_t guess)
 {
-	size_t cap = c->cap ? c->cap : 64 * CELL_ROOM;
+	size_t cap = c->cap ? 2 * c->cap : guess + CELL_ROOM;
 	char *text;
 
 	if (c->cap - c->used >= CELL_ROOM)
 		return 0;
 	while (cap - c->used < CELL_ROOM)
 		cap *= 2;
-	text = realloc(c->text, cap);
+	text = scratch_alloc(cap);
 	if (!text)
 		return -ENOMEM;
+	if (c->used)
+		memcpy(text, c->text, c->used);
+	scratch_free(c->text);
 	c->text = text;
 	c->cap = cap;
 	return 0;
@@ -114,8 +124,8 @@ static int print_table(struct outbuf *ob, const struct text_table *t)
 		widths[col] = strlen(t->headers[col]);
 	for (row = 0; row < t->nrows; row++) {
 		for (col = 0; col < t->ncols; col++) {
-			if ((err = cells_reserve(&cells))) {
-				free(cells.text);
+			if ((err = cells_reserve(&cells, t->nrows * t->ncols * CELL_GUESS))) {
+				scratch_free(cells.text);
 				return err;
 			}
 			text = cells.text + cells.used + sizeof(len16);
@@ -142,7 +152,7 @@ static int print_table(struct outbuf *ob, const struct text_table *t)
 			text += sizeof(len16) + len16 + 1;
 		}
 	}
-	free(cells.text);
+	scratch_free(cells.text);
 	return 0;
 }
 

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "scratch.h"
+
 /* 0, or the error of the first write that failed. */
 int export_finish(FILE *out)
 {
@@ -137,7 +139,7 @@ void outbuf_init(struct outbuf *ob, FILE *out, char *buf, size_t size)
 
 int outbuf_open(struct outbuf *ob, FILE *out)
 {
-	char *buf = malloc(OUTBUF_SIZE);
+	char *buf = scratch_alloc(OUTBUF_SIZE); /* for one frame's moment: not kept in the heap */
 
 	if (!buf)
 		return -ENOMEM;
@@ -181,7 +183,7 @@ int outbuf_close(struct outbuf *ob)
 	outbuf_flush(ob);
 	err = export_finish(ob->out);
 	if (ob->owned)
-		free(ob->buf);
+		scratch_free(ob->buf);
 	ob->buf = ob->p = ob->end = NULL;
 	return ob->err ?: err;
 }
