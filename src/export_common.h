@@ -43,7 +43,8 @@ int outbuf_open(struct outbuf *ob, FILE *out);
 
 /*
  * On @out, into @buf (of at least OUTBUF_ROOM bytes), which the caller owns. With @out NULL, the
- * text stays in @buf (ob->p is its end), which must be large enough: past it is an error.
+ * text stays in @buf (ob->p is its end), which must be large enough for it and OUTBUF_ROOM more:
+ * past that, what was gathered is dropped and ob->err set.
  */
 void outbuf_init(struct outbuf *ob, FILE *out, char *buf, size_t size);
 
