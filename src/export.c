@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "export_common.h"
+#include "scratch.h"
 #include "table.h"
 
 #define MAX_TABLE_COLS 12
@@ -22,51 +23,137 @@ struct text_table {
 	const bool *right; /* right-aligned columns */
 	size_t nrows;
 	const void *ctx;
-	void (*cell)(const void *ctx, size_t row, int col, char *buf, size_t size);
+	/* Writes a cell's text into @buf (CELL_LEN bytes); returns its length. */
+	size_t (*cell)(const void *ctx, size_t row, int col, char *buf, size_t size);
 };
 
-static void print_row(FILE *out, const struct text_table *t, const int *widths,
-		      char cells[][CELL_LEN])
-{
-	int col;
+/*
+ * Every cell's text, made once: the widths need all of them before the first row is written.
+ * The texts follow each other in one buffer in row order, each after its length (2 bytes, in
+ * host order: a cell is shorter than CELL_LEN) and NUL-terminated.
+ */
+struct cells {
+	char *text;
+	size_t used, cap;
+};
 
-	for (col = 0; col < t->ncols; col++) {
-		if (col == t->ncols - 1 && !t->right[col]) /* the last column: no trailing blanks */
-			fprintf(out, "%s\n", cells[col]);
-		else
-			fprintf(out, t->right[col] ? "%*s%s" : "%-*s%s", widths[col], cells[col],
-				col == t->ncols - 1 ? "\n" : " ");
-	}
+#define CELL_ROOM (sizeof(uint16_t) + CELL_LEN)
+
+/* A cell of the connection table takes 12 bytes on average: the first guess of the size. */
+#define CELL_GUESS 12
+
+/*
+ * Room for one more cell and its length; -ENOMEM. Megabytes for one frame's moment: scratch
+ * memory, which goes back to the kernel when freed (scratch.h).
+ */
+static int cells_reserve(struct cells *c, size_t guess)
+{
+	size_t cap = c->cap ? 2 * c->cap : guess + CELL_ROOM;
+	char *text;
+
+	if (c->cap - c->used >= CELL_ROOM)
+		return 0;
+	while (cap - c->used < CELL_ROOM)
+		cap *= 2;
+	text = scratch_alloc(cap);
+	if (!text)
+		return -ENOMEM;
+	if (c->used)
+		memcpy(text, c->text, c->used);
+	scratch_free(c->text);
+	c->text = text;
+	c->cap = cap;
+	return 0;
 }
 
-static void print_table(FILE *out, const struct text_table *t)
+/* @n blanks: a column padded to its width. */
+static void put_blanks(struct outbuf *ob, size_t n)
 {
-	static char cells[MAX_TABLE_COLS][CELL_LEN]; /* large: not on the stack */
-	int widths[MAX_TABLE_COLS], col;
-	size_t row;
+	static const char blanks[] =
+		"                                                                ";
+
+	while (n > sizeof(blanks) - 1) {
+		outbuf_write(ob, blanks, sizeof(blanks) - 1);
+		n -= sizeof(blanks) - 1;
+	}
+	outbuf_write(ob, blanks, n);
+}
+
+/* One cell and what follows it: a blank between columns, none after the last left-aligned one. */
+static void put_cell(struct outbuf *ob, const struct text_table *t, int col, size_t width,
+		     const char *text, size_t len)
+{
+	bool last = col == t->ncols - 1, right = t->right[col];
+	size_t pad = !right && last ? 0 : width - len;
+	char *p;
+
+	if (len + pad + 1 > OUTBUF_ROOM) { /* long: a command line, or a wide column */
+		if (right)
+			put_blanks(ob, pad);
+		outbuf_write(ob, text, len);
+		if (!right)
+			put_blanks(ob, pad);
+		outbuf_putc(ob, last ? '\n' : ' ');
+		return;
+	}
+	/* Short, as most are: one check for room, and no call to copy a few bytes. */
+	p = outbuf_room(ob, OUTBUF_ROOM);
+	if (right) {
+		memset(p, ' ', pad);
+		p += pad;
+	}
+	memcpy(p, text, len);
+	p += len;
+	if (!right) {
+		memset(p, ' ', pad);
+		p += pad;
+	}
+	*p++ = last ? '\n' : ' ';
+	ob->p = p;
+}
+
+static int print_table(struct outbuf *ob, const struct text_table *t)
+{
+	size_t widths[MAX_TABLE_COLS], row, len;
+	struct cells cells = { 0 };
+	const char *text;
+	uint16_t len16;
+	int col, err;
 
 	for (col = 0; col < t->ncols; col++)
 		widths[col] = strlen(t->headers[col]);
 	for (row = 0; row < t->nrows; row++) {
 		for (col = 0; col < t->ncols; col++) {
-			int len;
-
-			t->cell(t->ctx, row, col, cells[col], CELL_LEN);
-			len = strlen(cells[col]);
+			if ((err = cells_reserve(&cells, t->nrows * t->ncols * CELL_GUESS))) {
+				scratch_free(cells.text);
+				return err;
+			}
+			text = cells.text + cells.used + sizeof(len16);
+			len = t->cell(t->ctx, row, col, (char *)text, CELL_LEN);
+			len16 = (uint16_t)len;
+			memcpy(cells.text + cells.used, &len16, sizeof(len16));
+			cells.used += sizeof(len16) + len + 1;
 			if (len > widths[col])
 				widths[col] = len;
 		}
 	}
-	if (t->title)
-		fprintf(out, "\n%s\n", t->title);
-	for (col = 0; col < t->ncols; col++)
-		snprintf(cells[col], CELL_LEN, "%s", t->headers[col]);
-	print_row(out, t, widths, cells);
-	for (row = 0; row < t->nrows; row++) {
-		for (col = 0; col < t->ncols; col++)
-			t->cell(t->ctx, row, col, cells[col], CELL_LEN);
-		print_row(out, t, widths, cells);
+	if (t->title) {
+		outbuf_putc(ob, '\n');
+		outbuf_puts(ob, t->title);
+		outbuf_putc(ob, '\n');
 	}
+	for (col = 0; col < t->ncols; col++)
+		put_cell(ob, t, col, widths[col], t->headers[col], strlen(t->headers[col]));
+	text = cells.text;
+	for (row = 0; row < t->nrows && !ob->err; row++) {
+		for (col = 0; col < t->ncols; col++) {
+			memcpy(&len16, text, sizeof(len16));
+			put_cell(ob, t, col, widths[col], text + sizeof(len16), len16);
+			text += sizeof(len16) + len16 + 1;
+		}
+	}
+	scratch_free(cells.text);
+	return 0;
 }
 
 /*
@@ -78,14 +165,14 @@ static const enum column conn_columns[] = { COL_PID,	COL_COMM,  COL_DIR,  COL_LO
 					    COL_NETNS,	COL_SENT,  COL_RECV, COL_RETR };
 #define NCONN_COLUMNS ((int)(sizeof(conn_columns) / sizeof(conn_columns[0])))
 
-static void conn_cell(const void *ctx, size_t row, int col, char *buf, size_t size)
+static size_t conn_cell(const void *ctx, size_t row, int col, char *buf, size_t size)
 {
 	const struct snapshot *snap = ctx;
 
-	table_cell(snap, &snap->conns[row], conn_columns[col], buf, size);
+	return table_cell(snap, &snap->conns[row], conn_columns[col], buf, size);
 }
 
-static void print_conns(FILE *out, const struct snapshot *snap)
+static int print_conns(struct outbuf *ob, const struct snapshot *snap)
 {
 	const char *headers[NCONN_COLUMNS];
 	bool right[NCONN_COLUMNS];
@@ -98,7 +185,7 @@ static void print_conns(FILE *out, const struct snapshot *snap)
 		headers[col] = table_column(conn_columns[col])->title;
 		right[col] = table_column(conn_columns[col])->right_align;
 	}
-	print_table(out, &t);
+	return print_table(ob, &t);
 }
 
 /* "nginx[812]", or "nginx[812]@web-1" for a process in a container. */
@@ -122,13 +209,15 @@ static void ports_text(const struct snap_node *node, char *buf, size_t size)
 		snprintf(buf, size, "-");
 }
 
-static void node_cell(const void *ctx, size_t row, int col, char *buf, size_t size)
+/* The tables of nodes and edges are small: their cells are measured after they are made. */
+static size_t node_cell(const void *ctx, size_t row, int col, char *buf, size_t size)
 {
 	const struct snap_node *node = &((const struct snapshot *)ctx)->nodes[row];
 
+	buf[0] = '\0';
 	switch (col) {
 	case 0:
-		snprintf(buf, size, "%u", node->pid);
+		decimal_u64_cut(buf, size, node->pid);
 		break;
 	case 1:
 		snprintf(buf, size, "%s", node->comm);
@@ -159,14 +248,14 @@ static void node_cell(const void *ctx, size_t row, int col, char *buf, size_t si
 		ports_text(node, buf, size);
 		break;
 	case 8:
-		snprintf(buf, size, "%u", node->conns_in);
+		decimal_u64_cut(buf, size, node->conns_in);
 		break;
 	case 9:
-		snprintf(buf, size, "%u", node->conns_out);
+		decimal_u64_cut(buf, size, node->conns_out);
 		break;
 	case 10:
 		if (node->ppid)
-			snprintf(buf, size, "%u", node->ppid);
+			decimal_u64_cut(buf, size, node->ppid);
 		else
 			snprintf(buf, size, "-");
 		break;
@@ -174,10 +263,11 @@ static void node_cell(const void *ctx, size_t row, int col, char *buf, size_t si
 		snprintf(buf, size, "%s", node->cmdline[0] ? node->cmdline : "-");
 		break;
 	}
+	return strlen(buf);
 }
 
 /* Process nodes only; addresses are named in the edges. */
-static void print_nodes(FILE *out, const struct snapshot *snap)
+static int print_nodes(struct outbuf *ob, const struct snapshot *snap)
 {
 	static const char *const headers[] = { "PID",  "COMM", "USER",	"CONTAINER",
 					       "NAME", "POD",  "NETNS", "LISTEN",
@@ -188,8 +278,8 @@ static void print_nodes(FILE *out, const struct snapshot *snap)
 
 	while (nprocs < snap->nnodes && snap->nodes[nprocs].kind == NODE_PROCESS)
 		nprocs++; /* sorted: processes first */
-	print_table(out,
-		    &(struct text_table){ "NODES", 12, headers, right, nprocs, snap, node_cell });
+	return print_table(
+		ob, &(struct text_table){ "NODES", 12, headers, right, nprocs, snap, node_cell });
 }
 
 /* Bytes in the client's view: SENT is what clients sent to the server. */
@@ -199,8 +289,9 @@ static const bool edge_right[] = { false, false, true, true, true, true, true, t
 #define NEDGE_COLUMNS ((int)(sizeof(edge_headers) / sizeof(edge_headers[0])))
 
 /* One cell of an edge row: edges and their roll-ups print the same way. */
-static void group_edge_cell(const struct snap_group_edge *g, int col, char *buf, size_t size)
+static size_t group_edge_cell(const struct snap_group_edge *g, int col, char *buf, size_t size)
 {
+	buf[0] = '\0';
 	switch (col) {
 	case 0:
 		snprintf(buf, size, "%s", g->client);
@@ -209,56 +300,61 @@ static void group_edge_cell(const struct snap_group_edge *g, int col, char *buf,
 		snprintf(buf, size, "%s", g->server);
 		break;
 	case 2:
-		snprintf(buf, size, "%u", g->port);
+		decimal_u64_cut(buf, size, g->port);
 		break;
 	case 3:
-		snprintf(buf, size, "%u", g->active);
+		decimal_u64_cut(buf, size, g->active);
 		break;
 	case 4:
-		snprintf(buf, size, "%llu", (unsigned long long)g->opened);
+		decimal_u64_cut(buf, size, g->opened);
 		break;
 	case 5:
-		snprintf(buf, size, "%llu", (unsigned long long)g->closed);
+		decimal_u64_cut(buf, size, g->closed);
 		break;
 	case 6:
-		snprintf(buf, size, "%llu", (unsigned long long)g->bytes_sent);
+		decimal_u64_cut(buf, size, g->bytes_sent);
 		break;
 	case 7:
-		snprintf(buf, size, "%llu", (unsigned long long)g->bytes_received);
+		decimal_u64_cut(buf, size, g->bytes_received);
 		break;
 	case 8:
-		snprintf(buf, size, "%llu", (unsigned long long)g->retransmits);
+		decimal_u64_cut(buf, size, g->retransmits);
 		break;
 	}
+	return strlen(buf);
 }
 
-static void edge_cell(const void *ctx, size_t row, int col, char *buf, size_t size)
+static size_t edge_cell(const void *ctx, size_t row, int col, char *buf, size_t size)
 {
 	const struct snapshot *snap = ctx;
 	const struct snap_edge *e = &snap->edges[row];
-	struct snap_group_edge g = { .port = e->port,
-				     .active = e->active,
-				     .opened = e->opened,
-				     .closed = e->closed,
-				     .bytes_sent = e->bytes_sent,
-				     .bytes_received = e->bytes_received,
-				     .retransmits = e->retransmits };
+	struct snap_group_edge g; /* its numbers only: each label is made for its own column */
 
-	node_label(&snap->nodes[e->client], g.client, sizeof(g.client));
-	node_label(&snap->nodes[e->server], g.server, sizeof(g.server));
-	group_edge_cell(&g, col, buf, size);
+	if (col < 2) {
+		node_label(&snap->nodes[col ? e->server : e->client], buf, size);
+		return strlen(buf);
+	}
+	g.port = e->port;
+	g.active = e->active;
+	g.opened = e->opened;
+	g.closed = e->closed;
+	g.bytes_sent = e->bytes_sent;
+	g.bytes_received = e->bytes_received;
+	g.retransmits = e->retransmits;
+	return group_edge_cell(&g, col, buf, size);
 }
 
 struct groups {
 	const struct snap_group_edge *items;
 };
 
-static void group_cell(const void *ctx, size_t row, int col, char *buf, size_t size)
+static size_t group_cell(const void *ctx, size_t row, int col, char *buf, size_t size)
 {
-	group_edge_cell(&((const struct groups *)ctx)->items[row], col, buf, size);
+	return group_edge_cell(&((const struct groups *)ctx)->items[row], col, buf, size);
 }
 
-static int print_rollup(FILE *out, const struct snapshot *snap, enum rollup by, const char *title)
+static int print_rollup(struct outbuf *ob, const struct snapshot *snap, enum rollup by,
+			const char *title)
 {
 	struct snap_group_edge *items;
 	struct groups groups;
@@ -267,30 +363,43 @@ static int print_rollup(FILE *out, const struct snapshot *snap, enum rollup by, 
 	if (n < 0)
 		return n;
 	groups.items = items;
-	print_table(out, &(struct text_table){ title, NEDGE_COLUMNS, edge_headers, edge_right,
-					       (size_t)n, &groups, group_cell });
+	n = print_table(ob, &(struct text_table){ title, NEDGE_COLUMNS, edge_headers, edge_right,
+						  (size_t)n, &groups, group_cell });
 	free(items);
-	return 0;
+	return n;
 }
 
-int export_text(FILE *out, const struct snapshot *snap)
+/* The frame into @ob: -ENOMEM when a table's cells do not fit in memory. */
+static int text_frame(struct outbuf *ob, const struct snapshot *snap)
 {
 	char line[TABLE_LINE_LEN];
 	int i, err;
 
 	for (i = 0; i < TABLE_HEADER_LINES; i++) {
 		table_header_line(snap, i, line, sizeof(line));
-		fprintf(out, "%s\n", line);
+		outbuf_puts(ob, line);
+		outbuf_putc(ob, '\n');
 	}
-	print_conns(out, snap);
-	print_nodes(out, snap);
-	print_table(out, &(struct text_table){ "EDGES", NEDGE_COLUMNS, edge_headers, edge_right,
-					       snap->nedges, snap, edge_cell });
-	if ((err = print_rollup(out, snap, ROLLUP_CONTAINER, "CONTAINER EDGES")) ||
-	    (err = print_rollup(out, snap, ROLLUP_NETNS, "NETNS EDGES")))
+	if ((err = print_conns(ob, snap)) || (err = print_nodes(ob, snap)) ||
+	    (err = print_table(ob, &(struct text_table){ "EDGES", NEDGE_COLUMNS, edge_headers,
+							 edge_right, snap->nedges, snap,
+							 edge_cell })) ||
+	    (err = print_rollup(ob, snap, ROLLUP_CONTAINER, "CONTAINER EDGES")) ||
+	    (err = print_rollup(ob, snap, ROLLUP_NETNS, "NETNS EDGES")))
 		return err;
-	fputc('\n', out);
-	return export_finish(out);
+	outbuf_putc(ob, '\n');
+	return 0;
+}
+
+int export_text(FILE *out, const struct snapshot *snap)
+{
+	struct outbuf ob;
+	int err;
+
+	if ((err = outbuf_open(&ob, out)))
+		return err;
+	err = text_frame(&ob, snap);
+	return outbuf_close(&ob) ?: err;
 }
 
 int export_format_parse(const char *name, enum export_format *fmt)

@@ -42,9 +42,12 @@ const struct column_def *table_column(enum column col);
 /* The widest address in @snap, at least @min. */
 int table_addr_width(const struct snapshot *snap, int min);
 
-/* The text of one cell of @row, a row of @snap; already printable. */
-void table_cell(const struct snapshot *snap, const struct snap_conn *row, enum column col,
-		char *buf, size_t size);
+/* The text of one cell of @row, a row of @snap; already printable. Returns its length. */
+size_t table_cell(const struct snapshot *snap, const struct snap_conn *row, enum column col,
+		  char *buf, size_t size);
+
+/* The state as the screen shows it: CLOSED once closed, else the kernel's name. */
+const char *table_state(const struct snap_conn *row);
 
 struct counter {
 	const char *name;

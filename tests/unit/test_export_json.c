@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "export.h"
+#include "export_common.h"
 #include "snapshot.h"
 #include "table.h"
 #include "topology.h"
@@ -703,6 +704,135 @@ static void write_errors_are_reported(void **state)
 	snapshot__free(snap);
 }
 
+/* What @fn writes into an outbuf on a memory stream, as a string (free it). */
+static char *through_outbuf(void (*fn)(struct outbuf *ob, const void *arg), const void *arg,
+			    size_t bufsize)
+{
+	char *text = NULL, *buf = malloc(bufsize);
+	size_t size = 0;
+	FILE *mem = open_memstream(&text, &size);
+	struct outbuf ob;
+
+	assert_non_null(buf);
+	assert_non_null(mem);
+	outbuf_init(&ob, mem, buf, bufsize);
+	fn(&ob, arg);
+	assert_int_equal(outbuf_close(&ob), 0);
+	fclose(mem);
+	free(buf);
+	return text;
+}
+
+static void put_fixed1(struct outbuf *ob, const void *arg)
+{
+	outbuf_fixed1(ob, *(const double *)arg);
+}
+
+static void put_u64(struct outbuf *ob, const void *arg)
+{
+	outbuf_u64(ob, *(const uint64_t *)arg);
+}
+
+static void assert_fixed1(double v)
+{
+	char want[400], *got = through_outbuf(put_fixed1, &v, OUTBUF_ROOM);
+
+	snprintf(want, sizeof(want), "%.1f", v);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+/* Rates by hand must be printf's "%.1f" exactly, ties and huge values included. */
+static void rates_are_printf_exactly(void **state)
+{
+	static const double edges[] = { 0.0,
+					0.05,
+					0.25,
+					0.35,
+					0.45,
+					2.25,
+					1023.95,
+					1e15 + 0.25,
+					4503599627370495.5,
+					9007199254740993.0,
+					1.8e19,
+					2e19,
+					1e30,
+					-1.5,
+					5e-324,
+					0.049999999999999996 };
+	uint64_t seed = 88172645463325252ull;
+	size_t i;
+	int k;
+
+	(void)state;
+	for (i = 0; i < sizeof(edges) / sizeof(edges[0]); i++)
+		assert_fixed1(edges[i]);
+	for (k = 0; k < 200000; k++) { /* xorshift: rates as snapshot_rate() makes them */
+		uint64_t bytes, interval;
+
+		seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+		bytes = seed >> (seed % 64);
+		interval = (seed >> 20 & 0xffffffff) + 1;
+		assert_fixed1((double)bytes * 1e9 / (double)interval);
+		assert_fixed1((double)(k % 20000) / 20); /* every tie of tenths up to 1000 */
+		assert_fixed1((double)(bytes >> 11) / 1024);
+	}
+}
+
+static void numbers_are_printf_exactly(void **state)
+{
+	uint64_t values[] = { 0, 9, 10, 99, 100, 4294967295u, 18446744073709551615ull, 1 };
+	char want[32], *got;
+	size_t i;
+	int bit;
+
+	(void)state;
+	for (i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		for (bit = 0; bit < 64; bit++) {
+			uint64_t v = values[i] ^ (bit ? 1ull << bit : 0);
+
+			snprintf(want, sizeof(want), "%llu", (unsigned long long)v);
+			got = through_outbuf(put_u64, &v, OUTBUF_ROOM);
+			assert_string_equal(got, want);
+			free(got);
+		}
+	}
+}
+
+/* A string longer than the buffer, with escapes across each flush, comes out whole. */
+static void put_long(struct outbuf *ob, const void *arg)
+{
+	outbuf_escaped(ob, arg, SIZE_MAX, QUOTE_JSON);
+	outbuf_lit(ob, "|");
+	outbuf_write(ob, arg, strlen(arg));
+}
+
+static void long_strings_cross_flushes(void **state)
+{
+	char src[5000], want[40000], *p = want, *got;
+	size_t i, bufsize;
+
+	(void)state;
+	for (i = 0; i + 1 < sizeof(src); i++)
+		src[i] = i % 7 ? (char)('a' + i % 26) : i % 2 ? '"' : '\x01';
+	src[sizeof(src) - 1] = '\0';
+	for (i = 0; src[i]; i++) {
+		if (src[i] == '"')
+			p += sprintf(p, "\\\"");
+		else if (src[i] == '\x01')
+			p += sprintf(p, "\\u0001");
+		else
+			*p++ = src[i];
+	}
+	p += sprintf(p, "|%s", src);
+	for (bufsize = OUTBUF_ROOM; bufsize <= 8192; bufsize = bufsize * 3 + 1) {
+		got = through_outbuf(put_long, src, bufsize);
+		assert_string_equal(got, want);
+		free(got);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -720,6 +850,9 @@ int main(void)
 		cmocka_unit_test(from_a_tracker),
 		cmocka_unit_test(traffic_from_a_tracker),
 		cmocka_unit_test(write_errors_are_reported),
+		cmocka_unit_test(rates_are_printf_exactly),
+		cmocka_unit_test(numbers_are_printf_exactly),
+		cmocka_unit_test(long_strings_cross_flushes),
 	};
 
 	return cmocka_run_group_tests_name("export_json", tests, NULL, NULL);
