@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "addr.h"
+#include "decimal.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -13,27 +14,12 @@
  * byte: tests/unit/test_addr.c compares the two.
  */
 
-/* @value in decimal at @p; returns the end. */
-static char *put_decimal(char *p, unsigned int value)
-{
-	char digits[10];
-	int n = 0;
-
-	do {
-		digits[n++] = (char)('0' + value % 10);
-		value /= 10;
-	} while (value);
-	while (n)
-		*p++ = digits[--n];
-	return p;
-}
-
 static char *put_ipv4(char *p, const uint8_t *a)
 {
 	for (int i = 0; i < 4; i++) {
 		if (i)
 			*p++ = '.';
-		p = put_decimal(p, a[i]);
+		p = decimal_u64(p, a[i]);
 	}
 	return p;
 }
@@ -115,7 +101,7 @@ int addr_format(char *buf, size_t size, int family, const uint8_t *addr, uint16_
 		return -EAFNOSUPPORT;
 	}
 	*p++ = ':';
-	p = put_decimal(p, port);
+	p = decimal_u64(p, port);
 	return put_out(buf, size, text, (size_t)(p - text));
 }
 
@@ -132,11 +118,6 @@ int addr_format_host(char *buf, size_t size, int family, const uint8_t *addr)
 		return -EAFNOSUPPORT;
 	}
 	return put_out(buf, size, text, (size_t)(p - text));
-}
-
-static int decimal_len(unsigned int value)
-{
-	return value < 10 ? 1 : value < 100 ? 2 : value < 1000 ? 3 : value < 10000 ? 4 : 5;
 }
 
 int addr_text_len(int family, const uint8_t *addr, uint16_t port)
@@ -160,7 +141,7 @@ int addr_text_len(int family, const uint8_t *addr, uint16_t port)
 	       (addr[3] < 10  ? 1 :
 		addr[3] < 100 ? 2 :
 				3) +
-	       3 + 1 + decimal_len(port);
+	       3 + 1 + (int)decimal_u64_len(port);
 }
 
 /*
@@ -170,7 +151,7 @@ int addr_text_len(int family, const uint8_t *addr, uint16_t port)
  */
 static uint64_t decimal_order(unsigned int value, int width, unsigned int shift, unsigned int pad)
 {
-	int n = decimal_len(value), i;
+	int n = (int)decimal_u64_len(value), i;
 	unsigned int scale = 1;
 	uint64_t code = 0;
 
