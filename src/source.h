@@ -17,7 +17,7 @@ struct source_stats {
 	uint64_t pending_full;
 	/* Connects that never completed: not a loss. */
 	uint64_t connect_failed;
-	/* Sockets whose bytes were not counted: the traffic map was full. */
+	/* Sockets whose bytes were not counted: no memory for their storage, or the map was full. */
 	uint64_t traffic_full;
 	/* Sends, receives or retransmits not counted: the kernel skipped the program. */
 	uint64_t traffic_skipped;

@@ -38,7 +38,7 @@ enum ct_stat {
 	CT_STAT_PENDING_FULL = 1, /* could not remember a connect/accept in progress */
 	CT_STAT_CONNECT_FAILED = 2, /* SYN_SENT -> CLOSE: the connect never completed (not lost) */
 	CT_STAT_NESTED_RESCUED = 3, /* state changes handled by the nested copy (not lost) */
-	CT_STAT_TRAFFIC_FULL = 4, /* a socket's byte counters found no room in the traffic map */
+	CT_STAT_TRAFFIC_FULL = 4, /* a socket's byte counters found no room (storage or map) */
 	CT_STAT_MAX,
 };
 
