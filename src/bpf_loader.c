@@ -633,7 +633,8 @@ static int open_variant(struct bpf_source *src, const struct bpf_source_opts *op
 		log_demote_errors(demoted);
 		if (!err)
 			return 0;
-		log_debug("hooks %s: not with socket storage (%s); bytes in a hash map instead",
+		log_debug("hooks %s: failed with bytes in socket storage (%s); trying again with "
+			  "the hash map",
 			  variant_names[v], strerror(-err));
 		close_attempt(src);
 	}
