@@ -920,7 +920,8 @@ static int read_sk_traffic(struct bpf_source *src, traffic_fn fn, void *ctx)
 		return -errno;
 	for (;;) {
 		got = read(fd, buf + have, sizeof(buf) - have);
-		if (got < 0 && errno == EINTR)
+		/* EAGAIN: the kernel walked its most objects a read may (a million) and wrote none. */
+		if (got < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (got <= 0)
 			break;
