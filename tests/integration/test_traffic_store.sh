@@ -15,7 +15,7 @@ require_root
 
 PORT=17431
 UP=3000000 DOWN=1200000 # different each way, so that a swapped count shows
-UP2=700000 DOWN2=90000  # the connection that lives between two frames
+UP2=700000 # the connection that lives between two frames (the sink answers DOWN)
 
 check "this kernel has the sock_send_length tracepoint (6.3+)" \
 	grep -q btf_trace_sock_send_length /sys/kernel/btf/vmlinux
