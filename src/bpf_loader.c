@@ -218,10 +218,6 @@ static enum traffic_mode choose_traffic(struct bpf_source *src, enum traffic_mod
 	bpf_program__set_autoload(skel->progs.dump_sk_traffic, src->sk_storage);
 	bpf_map__set_autocreate(skel->maps.sk_traffic, src->sk_storage);
 	bpf_map__set_autocreate(skel->maps.traffic, mode == TRAFFIC_BPF && !src->sk_storage);
-	if (mode == TRAFFIC_BPF)
-		log_debug("bytes: counted in %s", src->sk_storage ?
-							  "socket storage, read by an iterator" :
-							  "a hash map keyed by socket cookie");
 	return mode;
 }
 
@@ -687,6 +683,12 @@ int bpf_source__open(struct bpf_source **out, const struct bpf_source_opts *opts
 		return err;
 	}
 	log_debug("hooks: %s", variant_names[src->variant]);
+	if (src->traffic == TRAFFIC_SOCKDIAG)
+		log_info("bytes: read from sock_diag (tcp_info) at each refresh");
+	else if (src->traffic == TRAFFIC_BPF)
+		log_info("bytes: counted in %s", src->sk_storage ?
+							 "socket storage, read by an iterator" :
+							 "a hash map keyed by socket cookie");
 	if (src->variant == V_TP || src->variant == V_KPROBE)
 		log_warn("hooks %s: a run the kernel skips because another BPF program runs on the "
 			 "same CPU is not counted by kernels before 6.7; healing corrects what it "

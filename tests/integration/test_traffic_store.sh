@@ -20,8 +20,8 @@ UP2=700000 # the connection that lives between two frames (the sink answers DOWN
 check "this kernel has the sock_send_length tracepoint (6.3+)" \
 	grep -q btf_trace_sock_send_length /sys/kernel/btf/vmlinux
 
-# How conntop says (-vv) it counts bytes.
-counted_in() { "$CONNTOP" -b -n 1 -d 0.1 -vv "$@" 2>&1 >/dev/null | sed -n 's/^conntop: bytes: counted in //p'; }
+# How conntop says (-v) it counts bytes.
+counted_in() { "$CONNTOP" -b -n 1 -d 0.1 -v "$@" 2>&1 >/dev/null | sed -n 's/^conntop: bytes: counted in //p'; }
 way=$(counted_in)
 check "auto: bytes are counted in socket storage on this kernel ($way)" \
 	test "$way" = "socket storage, read by an iterator"
