@@ -39,8 +39,14 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* Set by the loader before load. 0 wakes the reader for every record. */
 const volatile __u64 wakeup_bytes = 0;
-/* Whether the traffic programs count bytes into the map (see count_send). */
+/* Whether the traffic programs count bytes (see count_send). */
 const volatile bool count_bytes = false;
+/*
+ * Where they count them: each socket's own storage (sk_traffic), or, where a kernel cannot give
+ * tracing programs socket storage or walk it with an iterator, the "traffic" hash map. Chosen by
+ * the loader; the verifier prunes the other way, and its map is not created.
+ */
+const volatile bool use_sk_storage = false;
 /*
  * The transport, chosen by the loader before load: the ring buffer "events", or the per-CPU perf
  * buffers "perf_events". A constant to the verifier, which so never walks the other one's code:
@@ -136,6 +142,18 @@ struct {
 	__type(key, u64); /* socket cookie */
 	__type(value, struct ct_traffic);
 } traffic SEC(".maps");
+
+/*
+ * The same counts in the socket's own storage: found by a pointer from the socket, not a hash
+ * lookup, made at its first send or receive, deleted at its close and freed with the socket in
+ * any case. User space reads it once per refresh through dump_sk_traffic, an iterator.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct ct_traffic);
+} sk_traffic SEC(".maps");
 
 /* The ctx of a syscalls:sys_exit_* tracepoint, as its format file gives it. */
 struct syscall_exit_ctx {
@@ -264,14 +282,31 @@ static __always_inline void fill_tuple(struct ct_event *e, struct sock *sk, bool
  */
 static __always_inline bool final_traffic(struct sock *sk, u64 cookie, struct ct_traffic *t)
 {
-	struct ct_traffic *live = bpf_map_lookup_elem(&traffic, &cookie);
+	struct ct_traffic *live;
 
+	if (!count_bytes)
+		return false;
+	if (use_sk_storage)
+		live = bpf_sk_storage_get(&sk_traffic, sk, 0, 0);
+	else
+		live = bpf_map_lookup_elem(&traffic, &cookie);
 	if (live) {
 		t->bytes_sent = live->bytes_sent;
 		t->bytes_received = live->bytes_received;
 	}
 	t->retransmits = BPF_CORE_READ((struct tcp_sock *)sk, total_retrans);
-	return count_bytes;
+	return true;
+}
+
+/* A socket's live counts are over at its close (it may connect again: a new connection). */
+static __always_inline void forget_traffic(struct sock *sk, u64 cookie)
+{
+	if (!count_bytes)
+		return;
+	if (use_sk_storage)
+		bpf_sk_storage_delete(&sk_traffic, sk);
+	else
+		bpf_map_delete_elem(&traffic, &cookie);
 }
 
 /*
@@ -388,7 +423,7 @@ static __always_inline void on_close(void *ctx, struct sock *sk, u64 key, int ol
 			flags |= CT_F_NOT_ACCEPTED;
 		emit(ctx, sk, cookie, CT_EV_CLOSE, oldstate, flags, p, false, direct);
 		/* Even when the record was lost: its live counts are over either way. */
-		bpf_map_delete_elem(&traffic, &cookie);
+		forget_traffic(sk, cookie);
 	}
 	if (p)
 		bpf_map_delete_elem(&pending, &key);
@@ -663,13 +698,33 @@ int BPF_KRETPROBE(kretprobe_accept, struct sock *sk)
 	return on_accept(ctx, sk);
 }
 
-/* Traffic: counted per socket in the map, never one record per send. */
+/* Traffic: counted per socket in its storage or the map, never one record per send. */
+
+/*
+ * The socket's storage, made at its first count. NULL when it cannot be made (out of memory, or
+ * the socket is being freed): counted. A socket counted on two CPUs at once may have its storage
+ * made by the other in between: the kernel then refuses ours (-EEXIST) and the other is found.
+ */
+static __always_inline struct ct_traffic *sk_traffic_of(struct sock *sk)
+{
+	struct ct_traffic *t = bpf_sk_storage_get(&sk_traffic, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+
+	if (!t)
+		t = bpf_sk_storage_get(&sk_traffic, sk, 0, 0);
+	if (!t)
+		count(CT_STAT_TRAFFIC_FULL);
+	return t;
+}
 
 static __always_inline struct ct_traffic *traffic_of(struct sock *sk)
 {
-	u64 cookie = cookie_of(sk);
-	struct ct_traffic *t = bpf_map_lookup_elem(&traffic, &cookie);
+	struct ct_traffic *t;
+	u64 cookie;
 
+	if (use_sk_storage)
+		return sk_traffic_of(sk);
+	cookie = cookie_of(sk);
+	t = bpf_map_lookup_elem(&traffic, &cookie);
 	if (!t) {
 		struct ct_traffic zero = {};
 		long err = bpf_map_update_elem(&traffic, &cookie, &zero, BPF_NOEXIST);
@@ -742,5 +797,24 @@ int BPF_PROG(count_retransmit, struct sock *sk)
 		return 0;
 	total = BPF_CORE_READ((struct tcp_sock *)sk, total_retrans);
 	set_retransmits(sk, total);
+	return 0;
+}
+
+/*
+ * Every socket's storage, one record (struct ct_traffic_record) each, for user space's read at
+ * each refresh: bpf_iter_create() on this program's link, then read().
+ */
+SEC("iter/bpf_sk_storage_map")
+int dump_sk_traffic(struct bpf_iter__bpf_sk_storage_map *ctx)
+{
+	struct ct_traffic *t = ctx->value;
+	struct sock *sk = ctx->sk;
+	struct ct_traffic_record r;
+
+	if (!sk || !t)
+		return 0;
+	r.cookie = bpf_get_socket_cookie(sk);
+	r.traffic = *t;
+	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
 	return 0;
 }

@@ -30,7 +30,7 @@ _conntop() {
 	case $prev in
 	--format) words="text json dot" ;;
 	--source) words="auto ebpf proc" ;;
-	--traffic) words="auto bpf sockdiag off" ;;
+	--traffic) words="auto bpf bpf-hash sockdiag off" ;;
 	--transport) words="auto ringbuf perfbuf" ;;
 	--hooks) words="auto tracepoint fentry kprobe tp_btf raw_tp tp" ;;
 	esac

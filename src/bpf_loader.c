@@ -62,10 +62,14 @@ struct bpf_source {
 	size_t budget, taken; /* ring buffer: records this drain may take, and has taken */
 	int ncpus;
 	enum traffic_mode traffic;
+	bool sk_storage; /* TRAFFIC_BPF: counted in socket storage (else in the hash map) */
 	bool batch_unsupported; /* bpf_map_lookup_batch is not there (before 5.6): key by key */
 };
 
 #define TRAFFIC_BATCH 4096
+
+_Static_assert(sizeof(struct ct_traffic_record) == CT_TRAFFIC_RECORD_SIZE,
+	       "kernel/user traffic record layout changed");
 
 int bpf_check_ringbuf_size(size_t size)
 {
@@ -164,28 +168,69 @@ static bool has_tracepoint(const struct btf *vmlinux, const char *name)
 
 /*
  * Bytes are counted in the kernel when it has the tracepoints (Linux 6.3+), found by probing its
- * BTF, never by its version, and the hooks can name sockets by cookie (the map's key); else user
- * space reads them from sock_diag. Programs not used are not loaded.
+ * BTF, never by its version, and the hooks are tracing programs that can name sockets (by cookie,
+ * and give them storage); else user space reads them from sock_diag.
  */
-static enum traffic_mode choose_traffic(struct conntop_bpf *skel, const struct btf *vmlinux,
-					enum traffic_mode wanted, bool have_cookies)
+static bool kernel_counts_bytes(const struct btf *vmlinux, bool have_cookies)
 {
-	bool can = have_cookies && has_tracepoint(vmlinux, "sock_send_length") &&
-		   has_tracepoint(vmlinux, "sock_recv_length") &&
-		   has_tracepoint(vmlinux, "tcp_retransmit_skb");
+	return have_cookies && has_tracepoint(vmlinux, "sock_send_length") &&
+	       has_tracepoint(vmlinux, "sock_recv_length") &&
+	       has_tracepoint(vmlinux, "tcp_retransmit_skb");
+}
+
+/*
+ * Whether the kernel seems to have socket storage (5.2+) and its iterator (5.9+: the BTF names
+ * its context). That tracing programs may use it (5.11+) shows only at load: see open_variant.
+ */
+static bool kernel_has_sk_storage(const struct btf *vmlinux)
+{
+	return vmlinux &&
+	       btf__find_by_name_kind(vmlinux, "bpf_iter__bpf_sk_storage_map", BTF_KIND_STRUCT) >
+		       0 &&
+	       libbpf_probe_bpf_map_type(BPF_MAP_TYPE_SK_STORAGE, NULL) == 1;
+}
+
+/*
+ * Whether open_variant should try socket storage first: bytes would be counted in the kernel, and
+ * not asked for in the hash map.
+ */
+static bool sk_storage_wanted(const struct bpf_source *src, enum traffic_mode wanted)
+{
+	return (wanted == TRAFFIC_AUTO || wanted == TRAFFIC_BPF) &&
+	       kernel_counts_bytes(src->vmlinux, bpf_source__has_cookies(src)) &&
+	       kernel_has_sk_storage(src->vmlinux);
+}
+
+/*
+ * How bytes are counted (see kernel_counts_bytes), and where: in socket storage when @sk_storage,
+ * else in the hash map. Programs not used are not loaded, maps not used are not created (the hash
+ * map's 262,144 preallocated entries took ~8 ms of start-up).
+ */
+static enum traffic_mode choose_traffic(struct bpf_source *src, enum traffic_mode wanted,
+					bool sk_storage)
+{
+	struct conntop_bpf *skel = src->skel;
+	bool can = kernel_counts_bytes(src->vmlinux, skel->rodata->have_cookies);
 	enum traffic_mode mode = wanted == TRAFFIC_OFF	    ? TRAFFIC_OFF :
 				 wanted == TRAFFIC_SOCKDIAG ? TRAFFIC_SOCKDIAG :
 				 can			    ? TRAFFIC_BPF :
 							      TRAFFIC_SOCKDIAG;
 
-	if (wanted == TRAFFIC_BPF && !can)
+	if ((wanted == TRAFFIC_BPF || wanted == TRAFFIC_BPF_HASH) && !can)
 		log_warn("%s: bytes come from sock_diag at each refresh",
-			 have_cookies ? "this kernel has no sock_send_length/sock_recv_length "
-					"tracepoints (Linux 6.3+)" :
-					"these hooks cannot count bytes by socket cookie");
+			 skel->rodata->have_cookies ?
+				 "this kernel has no sock_send_length/sock_recv_length "
+				 "tracepoints (Linux 6.3+)" :
+				 "these hooks cannot count bytes by socket cookie");
 	bpf_program__set_autoload(skel->progs.count_send, mode == TRAFFIC_BPF);
 	bpf_program__set_autoload(skel->progs.count_receive, mode == TRAFFIC_BPF);
 	bpf_program__set_autoload(skel->progs.count_retransmit, mode == TRAFFIC_BPF);
+	src->sk_storage = mode == TRAFFIC_BPF && sk_storage;
+	skel->rodata->count_bytes = mode == TRAFFIC_BPF;
+	skel->rodata->use_sk_storage = src->sk_storage;
+	bpf_program__set_autoload(skel->progs.dump_sk_traffic, src->sk_storage);
+	bpf_map__set_autocreate(skel->maps.sk_traffic, src->sk_storage);
+	bpf_map__set_autocreate(skel->maps.traffic, mode == TRAFFIC_BPF && !src->sk_storage);
 	return mode;
 }
 
@@ -216,7 +261,7 @@ static int choose_transport(struct bpf_source *src, enum transport wanted)
 	return 0;
 }
 
-static int configure(struct bpf_source *src, const struct bpf_source_opts *opts)
+static int configure(struct bpf_source *src, const struct bpf_source_opts *opts, bool sk_storage)
 {
 	struct conntop_bpf *skel = src->skel;
 	int err = choose_transport(src, opts->transport);
@@ -229,9 +274,7 @@ static int configure(struct bpf_source *src, const struct bpf_source_opts *opts)
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.traffic, opts->traffic_max ?: 1);
 	skel->rodata->have_cookies = bpf_source__has_cookies(src);
-	src->traffic =
-		choose_traffic(skel, src->vmlinux, opts->traffic, skel->rodata->have_cookies);
-	skel->rodata->count_bytes = src->traffic == TRAFFIC_BPF;
+	src->traffic = choose_traffic(src, opts->traffic, sk_storage);
 	/* Wake the reader early only when a quarter of the ring waits; it drains on its tick. */
 	skel->rodata->wakeup_bytes = opts->ringbuf_size / 4;
 	return err;
@@ -318,6 +361,29 @@ static int attach_hook(struct hook hook)
 	return 0;
 }
 
+/* The iterator over every socket's storage, read at each refresh (see read_sk_traffic). */
+static int attach_iterator(struct conntop_bpf *skel)
+{
+	LIBBPF_OPTS(bpf_iter_attach_opts, opts);
+	union bpf_iter_link_info info = {};
+
+	if (!bpf_program__autoload(skel->progs.dump_sk_traffic))
+		return 0;
+	info.map.map_fd = bpf_map__fd(skel->maps.sk_traffic);
+	opts.link_info = &info;
+	opts.link_info_len = sizeof(info);
+	skel->links.dump_sk_traffic = bpf_program__attach_iter(skel->progs.dump_sk_traffic, &opts);
+	if (!skel->links.dump_sk_traffic) {
+		int err = -errno;
+
+		log_error("failed to attach the socket storage iterator: %s; see 'conntop -v' for "
+			  "details",
+			  strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
 static int attach(struct conntop_bpf *skel, enum variant v)
 {
 	struct hook hooks[MAX_HOOKS];
@@ -333,7 +399,7 @@ static int attach(struct conntop_bpf *skel, enum variant v)
 		err = attach_hook(hooks[i]);
 	for (i = 0; i < sizeof(traffic) / sizeof(traffic[0]) && !err; i++)
 		err = attach_hook(traffic[i]);
-	return err;
+	return err ? err : attach_iterator(skel);
 }
 
 static void explain_load_failure(int err)
@@ -538,11 +604,13 @@ bool bpf_source__prepare(enum hooks hooks)
 }
 
 /* open -> configure -> load -> attach, with @v's hooks. 0, or -errno with the cause logged. */
-static int open_variant(struct bpf_source *src, const struct bpf_source_opts *opts, enum variant v)
+static int open_variant_once(struct bpf_source *src, const struct bpf_source_opts *opts,
+			     enum variant v, bool sk_storage)
 {
 	int err;
 
-	log_debug("hooks %s: trying", variant_names[v]);
+	log_debug("hooks %s: trying%s", variant_names[v],
+		  sk_storage ? ", bytes in socket storage" : "");
 	src->variant = v;
 	if (variant_family[v] == HOOKS_TRACEPOINT && (err = ensure_tracefs()))
 		return err;
@@ -553,7 +621,7 @@ static int open_variant(struct bpf_source *src, const struct bpf_source_opts *op
 		return err;
 	}
 	choose_hooks(src->skel, v);
-	err = configure(src, opts);
+	err = configure(src, opts, sk_storage);
 	if (err) {
 		log_error("failed to configure the eBPF maps: %s", strerror(-err));
 		return err;
@@ -565,6 +633,31 @@ static int open_variant(struct bpf_source *src, const struct bpf_source_opts *op
 	}
 	err = open_reader(src, opts);
 	return err ? err : attach(src->skel, v);
+}
+
+/*
+ * Variant @v, its bytes counted in socket storage if the kernel seems to have it, else, or when
+ * it refuses it (tracing programs may use socket storage from 5.11, the iterator's helpers from
+ * 5.12), in the hash map. Only the last attempt's errors reach the user unless @demoted.
+ */
+static int open_variant(struct bpf_source *src, const struct bpf_source_opts *opts, enum variant v,
+			bool demoted)
+{
+	int err;
+
+	src->variant = v; /* for sk_storage_wanted: whether its programs have cookies */
+	if (sk_storage_wanted(src, opts->traffic)) {
+		log_demote_errors(1);
+		err = open_variant_once(src, opts, v, true);
+		log_demote_errors(demoted);
+		if (!err)
+			return 0;
+		log_debug("hooks %s: failed with bytes in socket storage (%s); trying again with "
+			  "the hash map",
+			  variant_names[v], strerror(-err));
+		close_attempt(src);
+	}
+	return open_variant_once(src, opts, v, false);
 }
 
 int bpf_source__open(struct bpf_source **out, const struct bpf_source_opts *opts,
@@ -595,7 +688,7 @@ int bpf_source__open(struct bpf_source **out, const struct bpf_source_opts *opts
 		if (!variant_allowed(v, opts->hooks) || !variant_possible(src->vmlinux, v))
 			continue;
 		log_demote_errors(tried);
-		err = open_variant(src, opts, v);
+		err = open_variant(src, opts, v, tried);
 		tried = true;
 		if (!err)
 			break;
@@ -613,6 +706,12 @@ int bpf_source__open(struct bpf_source **out, const struct bpf_source_opts *opts
 		return err;
 	}
 	log_debug("hooks: %s", variant_names[src->variant]);
+	if (src->traffic == TRAFFIC_SOCKDIAG)
+		log_info("bytes: read from sock_diag (tcp_info) at each refresh");
+	else if (src->traffic == TRAFFIC_BPF)
+		log_info("bytes: counted in %s", src->sk_storage ?
+							 "socket storage, read by an iterator" :
+							 "a hash map keyed by socket cookie");
 	if (src->variant == V_TP || src->variant == V_KPROBE)
 		log_warn("hooks %s: a run the kernel skips because another BPF program runs on the "
 			 "same CPU is not counted by kernels before 6.7; healing corrects what it "
@@ -814,6 +913,51 @@ static int read_traffic_by_key(struct bpf_source *src, int fd, traffic_fn fn, vo
 	return errno == ENOENT ? n : -errno;
 }
 
+/* Hands on the whole records in @buf; returns how many bytes of a record are left at its end. */
+static size_t hand_records(unsigned char *buf, size_t len, traffic_fn fn, void *ctx, int *n)
+{
+	size_t off;
+
+	for (off = 0; off + sizeof(struct ct_traffic_record) <= len;
+	     off += sizeof(struct ct_traffic_record)) {
+		struct ct_traffic_record r;
+
+		memcpy(&r, buf + off, sizeof(r));
+		fn(ctx, r.cookie, &r.traffic);
+		(*n)++;
+	}
+	memmove(buf, buf + off, len - off);
+	return len - off;
+}
+
+/*
+ * Every socket's storage, through a new instance of the iterator: the kernel writes one record a
+ * socket, as many as fit in each read (its buffer: 8 pages).
+ */
+static int read_sk_traffic(struct bpf_source *src, traffic_fn fn, void *ctx)
+{
+	static unsigned char buf[TRAFFIC_BATCH * sizeof(struct ct_traffic_record)];
+	int fd = bpf_iter_create(bpf_link__fd(src->skel->links.dump_sk_traffic)), n = 0;
+	size_t have = 0;
+	ssize_t got;
+
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		got = read(fd, buf + have, sizeof(buf) - have);
+		/* EAGAIN: the kernel walked its most objects a read may (a million) and wrote none. */
+		if (got < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (got <= 0)
+			break;
+		have = hand_records(buf, have + (size_t)got, fn, ctx, &n);
+	}
+	if (got < 0)
+		n = -errno;
+	close(fd);
+	return n;
+}
+
 int bpf_source__read_traffic(struct bpf_source *src, traffic_fn fn, void *ctx)
 {
 	static uint64_t keys[TRAFFIC_BATCH];
@@ -825,6 +969,8 @@ int bpf_source__read_traffic(struct bpf_source *src, traffic_fn fn, void *ctx)
 
 	if (src->traffic != TRAFFIC_BPF)
 		return 0;
+	if (src->sk_storage)
+		return read_sk_traffic(src, fn, ctx);
 	if (src->batch_unsupported)
 		return read_traffic_by_key(src, fd, fn, ctx);
 	while (!done) {

@@ -33,7 +33,7 @@ struct bpf_source_opts {
 	 */
 	size_t ringbuf_size;
 	size_t pending_max; /* connects/accepts in progress remembered at once */
-	size_t traffic_max; /* sockets whose bytes are counted at once */
+	size_t traffic_max; /* the hash map (not socket storage): sockets counted at once */
 	enum traffic_mode traffic; /* TRAFFIC_AUTO, or what the user asked for */
 	enum transport transport; /* TRANSPORT_AUTO: the ring buffer if the kernel has it */
 	enum hooks hooks; /* HOOKS_AUTO: the first variant the kernel loads and attaches */
@@ -90,15 +90,18 @@ void bpf_source__describe(const struct bpf_source *src, char *buf, size_t size);
 
 /*
  * How bytes are counted: TRAFFIC_BPF when the kernel has the send/receive tracepoints and it was
- * not turned off, TRAFFIC_SOCKDIAG when it has not (the caller then reads sock_diag), or
+ * not turned off (in socket storage or, TRAFFIC_BPF_HASH asked or no other way, the hash map), TRAFFIC_SOCKDIAG when it has not (the caller then reads sock_diag), or
  * TRAFFIC_OFF.
  */
 enum traffic_mode bpf_source__traffic_mode(const struct bpf_source *src);
 
-/* Called with each socket's counts in the traffic map. */
+/* Called with each socket's counts. */
 typedef void (*traffic_fn)(void *ctx, uint64_t cookie, const struct ct_traffic *traffic);
 
-/* Reads the whole traffic map, in batches. Returns how many sockets, or -errno. */
+/*
+ * Reads every socket's counts: their socket storage through the iterator, or the whole traffic
+ * hash map in batches. Returns how many sockets, or -errno.
+ */
 int bpf_source__read_traffic(struct bpf_source *src, traffic_fn fn, void *ctx);
 
 /* Checks a --ringbuf-size value. 0 or -EINVAL. */

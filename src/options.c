@@ -85,7 +85,8 @@ static void print_help(FILE *out)
 		"      --replay-speed=X    1 as recorded (default), 2 twice as fast, 0 at once\n"
 		"      --source=FROM       auto (default: eBPF, else /proc polling), ebpf or proc\n"
 		"      --traffic=HOW       bytes per connection: auto (default), bpf (counted in\n"
-		"                          the kernel), sockdiag (read at each refresh) or off\n"
+		"                          the kernel), bpf-hash (the same, in one hash map: the\n"
+		"                          fallback), sockdiag (read at each refresh) or off\n"
 		"      --transport=HOW     how records reach conntop: auto (default: the BPF ring\n"
 		"                          buffer, else perf buffers), ringbuf or perfbuf\n"
 		"      --hooks=KIND        kernel hooks: auto (default: the best the kernel has),\n"
@@ -292,14 +293,15 @@ enum options_result options_parse(struct options *opts, int argc, char **argv, F
 			static const char *const modes[] = { [TRAFFIC_AUTO] = "auto",
 							     [TRAFFIC_BPF] = "bpf",
 							     [TRAFFIC_SOCKDIAG] = "sockdiag",
-							     [TRAFFIC_OFF] = "off" };
+							     [TRAFFIC_OFF] = "off",
+							     [TRAFFIC_BPF_HASH] = "bpf-hash" };
 
 			opts->traffic = CHOICE(optarg, modes);
 			if (opts->traffic < 0)
-				return usage_error(
-					err,
-					"invalid traffic mode '%s' (auto, bpf, sockdiag or off)",
-					optarg);
+				return usage_error(err,
+						   "invalid traffic mode '%s' (auto, bpf, "
+						   "bpf-hash, sockdiag or off)",
+						   optarg);
 			break;
 		}
 		case OPT_TRANSPORT: {

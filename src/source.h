@@ -17,7 +17,7 @@ struct source_stats {
 	uint64_t pending_full;
 	/* Connects that never completed: not a loss. */
 	uint64_t connect_failed;
-	/* Sockets whose bytes were not counted: the traffic map was full. */
+	/* Sockets whose bytes were not counted: no memory for their storage, or the map was full. */
 	uint64_t traffic_full;
 	/* Sends, receives or retransmits not counted: the kernel skipped the program. */
 	uint64_t traffic_skipped;
@@ -34,6 +34,11 @@ enum traffic_mode {
 	TRAFFIC_BPF, /* counted in the kernel at each send and receive, read once per refresh */
 	TRAFFIC_SOCKDIAG, /* tcp_info from a sock_diag dump at each refresh */
 	TRAFFIC_OFF,
+	/*
+	 * As TRAFFIC_BPF, but in a hash map keyed by cookie, not in each socket's storage: what
+	 * kernels without socket storage for tracing programs get (tests, and a way around).
+	 */
+	TRAFFIC_BPF_HASH,
 };
 
 /* How records travel from the BPF programs to user space. */

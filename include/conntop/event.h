@@ -38,14 +38,14 @@ enum ct_stat {
 	CT_STAT_PENDING_FULL = 1, /* could not remember a connect/accept in progress */
 	CT_STAT_CONNECT_FAILED = 2, /* SYN_SENT -> CLOSE: the connect never completed (not lost) */
 	CT_STAT_NESTED_RESCUED = 3, /* state changes handled by the nested copy (not lost) */
-	CT_STAT_TRAFFIC_FULL = 4, /* a socket's byte counters found no room in the traffic map */
+	CT_STAT_TRAFFIC_FULL = 4, /* a socket's byte counters found no room (storage or map) */
 	CT_STAT_MAX,
 };
 
 /*
  * A socket's traffic as the socket sees it: payload bytes sent and received, and retransmitted
- * segments (as tcp_info counts them). Live, in the BPF "traffic" map keyed by cookie: what
- * sendmsg and recvmsg moved since we began counting. In a CT_EV_CLOSE record with CT_F_TRAFFIC:
+ * segments (as tcp_info counts them). Live, in the socket's BPF storage ("sk_traffic"), or in the
+ * "traffic" map keyed by cookie: what sendmsg and recvmsg moved since we began counting. In a CT_EV_CLOSE record with CT_F_TRAFFIC:
  * the same, final. In a seeded record: what tcp_info said when the socket was found.
  */
 struct ct_traffic {
@@ -53,6 +53,12 @@ struct ct_traffic {
 	__u64 bytes_received;
 	__u32 retransmits;
 	__u32 pad;
+};
+
+/* What the socket-storage iterator (dump_sk_traffic) writes for each socket it counts. */
+struct ct_traffic_record {
+	__u64 cookie;
+	struct ct_traffic traffic;
 };
 
 struct ct_event {
@@ -76,7 +82,8 @@ struct ct_event {
 	struct ct_traffic traffic; /* CT_EV_CLOSE and seeded records; 0 otherwise */
 };
 
-#define CT_EVENT_SIZE	128
-#define CT_TRAFFIC_SIZE 24
+#define CT_EVENT_SIZE	       128
+#define CT_TRAFFIC_SIZE	       24
+#define CT_TRAFFIC_RECORD_SIZE 32
 
 #endif /* CONNTOP_EVENT_H */

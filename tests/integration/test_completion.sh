@@ -50,7 +50,7 @@ check "--format j: json" offers "conntop --format j" "json"
 check "--source: auto ebpf proc" offers "conntop --source " "auto ebpf proc"
 check "--transport: auto ringbuf perfbuf" offers "conntop --transport " "auto ringbuf perfbuf"
 check "--hooks: auto tracepoint fentry kprobe tp_btf raw_tp tp" offers "conntop --hooks " "auto tracepoint fentry kprobe tp_btf raw_tp tp"
-check "--traffic: auto bpf sockdiag off" offers "conntop --traffic " "auto bpf sockdiag off"
+check "--traffic: auto bpf bpf-hash sockdiag off" offers "conntop --traffic " "auto bpf bpf-hash sockdiag off"
 # bash splits "--hooks=f" into "--hooks" "=" "f"; with '=' out of COMP_WORDBREAKS it is one word.
 check "--hooks=f (split at =): fentry" offers "conntop --hooks = f" "fentry"
 check "--format= (split at =, the cursor after it): every format" \

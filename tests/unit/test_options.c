@@ -111,6 +111,22 @@ static void bad_values_give_one_clear_line(void **state)
 	assert_non_null(strstr(err_buf, "unexpected argument 'stray'"));
 }
 
+static void traffic_modes(void **state)
+{
+	struct options o;
+
+	(void)state;
+	assert_int_equal(PARSE(&o, "--traffic=bpf"), OPTIONS_RUN);
+	assert_int_equal(o.traffic, TRAFFIC_BPF);
+	assert_int_equal(PARSE(&o, "--traffic", "bpf-hash"), OPTIONS_RUN);
+	assert_int_equal(o.traffic, TRAFFIC_BPF_HASH);
+	assert_int_equal(PARSE(&o, "--traffic=sockdiag"), OPTIONS_RUN);
+	assert_int_equal(o.traffic, TRAFFIC_SOCKDIAG);
+	assert_int_equal(PARSE(&o, "--traffic=hash"), OPTIONS_USAGE);
+	assert_non_null(strstr(
+		err_buf, "invalid traffic mode 'hash' (auto, bpf, bpf-hash, sockdiag or off)"));
+}
+
 static void filters(void **state)
 {
 	struct options o;
@@ -272,6 +288,7 @@ int main(void)
 		cmocka_unit_test(ringbuf_size_takes_suffixes_and_must_be_a_power_of_two),
 		cmocka_unit_test(table_limits_are_positive_and_bounded),
 		cmocka_unit_test(bad_values_give_one_clear_line),
+		cmocka_unit_test(traffic_modes),
 		cmocka_unit_test(filters),
 		cmocka_unit_test(output_keeps_its_file),
 		cmocka_unit_test(format_is_one_of_three_in_any_case),
