@@ -49,7 +49,8 @@ static const enum hooks variant_family[V_COUNT] = {
 
 struct bpf_source {
 	struct conntop_bpf *skel;
-	struct btf *vmlinux; /* the kernel's BTF while probing (NULL if unreadable, or done) */
+	struct btf *vmlinux; /* the kernel's BTF while probing, once read (kernel_btf()) */
+	bool vmlinux_read;
 	enum variant variant;
 	enum transport transport; /* TRANSPORT_RINGBUF or TRANSPORT_PERFBUF */
 	struct ring_buffer *ring; /* the ring buffer's reader */
@@ -157,48 +158,69 @@ static int ensure_tracefs(void)
 	return err;
 }
 
-/* Whether the running kernel has the tracepoint @name (its BTF names btf_trace_@name). */
-static bool has_tracepoint(const struct btf *vmlinux, const char *name)
+/*
+ * The kernel's BTF, read at the first probe that needs it (NULL if unreadable). libbpf reads it
+ * again to load the programs, and one read is ~7 ms of start-up: the usual probes ask tracefs.
+ */
+static const struct btf *kernel_btf(struct bpf_source *src)
 {
-	char type[128];
-
-	snprintf(type, sizeof(type), "btf_trace_%s", name);
-	return vmlinux && btf__find_by_name_kind(vmlinux, type, BTF_KIND_TYPEDEF) > 0;
+	if (!src->vmlinux_read)
+		src->vmlinux = btf__load_vmlinux_btf();
+	src->vmlinux_read = true;
+	return src->vmlinux;
 }
 
 /*
- * Bytes are counted in the kernel when it has the tracepoints (Linux 6.3+), found by probing its
- * BTF, never by its version, and the hooks are tracing programs that can name sockets (by cookie,
+ * Whether the running kernel has the tracepoint @group/@name: in tracefs when it is mounted (see
+ * bpf_source__prepare()), else in its BTF (btf_trace_@name).
+ */
+static bool has_tracepoint(struct bpf_source *src, const char *group, const char *name)
+{
+	const struct btf *vmlinux;
+	char path[192];
+
+	if (tracefs_mounted()) {
+		snprintf(path, sizeof(path), "/sys/kernel/tracing/events/%s/%s", group, name);
+		if (access(path, F_OK) == 0)
+			return true;
+		snprintf(path, sizeof(path), "/sys/kernel/debug/tracing/events/%s/%s", group, name);
+		return access(path, F_OK) == 0;
+	}
+	vmlinux = kernel_btf(src);
+	snprintf(path, sizeof(path), "btf_trace_%s", name);
+	return vmlinux && btf__find_by_name_kind(vmlinux, path, BTF_KIND_TYPEDEF) > 0;
+}
+
+/*
+ * Bytes are counted in the kernel when it has the tracepoints (Linux 6.3+), found by probing
+ * (has_tracepoint()), never by its version, and the hooks are tracing programs that can name sockets (by cookie,
  * and give them storage); else user space reads them from sock_diag.
  */
-static bool kernel_counts_bytes(const struct btf *vmlinux, bool have_cookies)
+static bool kernel_counts_bytes(struct bpf_source *src, bool have_cookies)
 {
-	return have_cookies && has_tracepoint(vmlinux, "sock_send_length") &&
-	       has_tracepoint(vmlinux, "sock_recv_length") &&
-	       has_tracepoint(vmlinux, "tcp_retransmit_skb");
+	return have_cookies && has_tracepoint(src, "sock", "sock_send_length") &&
+	       has_tracepoint(src, "sock", "sock_recv_length") &&
+	       has_tracepoint(src, "tcp", "tcp_retransmit_skb");
 }
 
 /*
- * Whether the kernel seems to have socket storage (5.2+) and its iterator (5.9+: the BTF names
- * its context). That tracing programs may use it (5.11+) shows only at load: see open_variant.
+ * Whether the kernel has socket storage (5.2+). Its iterator (5.9+) and its use from tracing
+ * programs (5.11+) show only at load, which falls back to the hash map: see open_variant. (Not
+ * looked up in the BTF: the usual start reads none, see kernel_btf().)
  */
-static bool kernel_has_sk_storage(const struct btf *vmlinux)
+static bool kernel_has_sk_storage(void)
 {
-	return vmlinux &&
-	       btf__find_by_name_kind(vmlinux, "bpf_iter__bpf_sk_storage_map", BTF_KIND_STRUCT) >
-		       0 &&
-	       libbpf_probe_bpf_map_type(BPF_MAP_TYPE_SK_STORAGE, NULL) == 1;
+	return libbpf_probe_bpf_map_type(BPF_MAP_TYPE_SK_STORAGE, NULL) == 1;
 }
 
 /*
  * Whether open_variant should try socket storage first: bytes would be counted in the kernel, and
  * not asked for in the hash map.
  */
-static bool sk_storage_wanted(const struct bpf_source *src, enum traffic_mode wanted)
+static bool sk_storage_wanted(struct bpf_source *src, enum traffic_mode wanted)
 {
 	return (wanted == TRAFFIC_AUTO || wanted == TRAFFIC_BPF) &&
-	       kernel_counts_bytes(src->vmlinux, bpf_source__has_cookies(src)) &&
-	       kernel_has_sk_storage(src->vmlinux);
+	       kernel_counts_bytes(src, bpf_source__has_cookies(src)) && kernel_has_sk_storage();
 }
 
 /*
@@ -210,7 +232,7 @@ static enum traffic_mode choose_traffic(struct bpf_source *src, enum traffic_mod
 					bool sk_storage)
 {
 	struct conntop_bpf *skel = src->skel;
-	bool can = kernel_counts_bytes(src->vmlinux, skel->rodata->have_cookies);
+	bool can = kernel_counts_bytes(src, skel->rodata->have_cookies);
 	enum traffic_mode mode = wanted == TRAFFIC_OFF	    ? TRAFFIC_OFF :
 				 wanted == TRAFFIC_SOCKDIAG ? TRAFFIC_SOCKDIAG :
 				 can			    ? TRAFFIC_BPF :
@@ -529,7 +551,7 @@ static int open_reader(struct bpf_source *src, const struct bpf_source_opts *opt
 static uint64_t percpu_sum(const struct bpf_source *src, const struct bpf_map *map, uint32_t key);
 
 /* Whether the kernel has what variant @v hooks into, as far as can be told without loading. */
-static bool variant_possible(const struct btf *vmlinux, enum variant v)
+static bool variant_possible(struct bpf_source *src, enum variant v)
 {
 	static const char *const functions[] = { "inet_sk_set_state", "inet_sk_state_store",
 						 "inet_csk_accept" };
@@ -538,12 +560,13 @@ static bool variant_possible(const struct btf *vmlinux, enum variant v)
 
 	switch (v) {
 	case V_TP_BTF:
-		possible = has_tracepoint(vmlinux, "inet_sock_set_state");
+		possible = has_tracepoint(src, "sock", "inet_sock_set_state");
 		break;
 	case V_FENTRY:
 		for (i = 0; i < sizeof(functions) / sizeof(functions[0]); i++)
-			possible = possible && vmlinux &&
-				   btf__find_by_name_kind(vmlinux, functions[i], BTF_KIND_FUNC) > 0;
+			possible = possible && kernel_btf(src) &&
+				   btf__find_by_name_kind(kernel_btf(src), functions[i],
+							  BTF_KIND_FUNC) > 0;
 		break;
 	case V_KPROBE:
 		possible = access("/sys/bus/event_source/devices/kprobe", F_OK) == 0 ||
@@ -677,7 +700,6 @@ int bpf_source__open(struct bpf_source **out, const struct bpf_source_opts *opts
 	src->on_record = on_record;
 	src->ctx = ctx;
 	src->ncpus = libbpf_num_possible_cpus();
-	src->vmlinux = btf__load_vmlinux_btf(); /* once, for every probe below */
 
 	/*
 	 * The best variant that loads and attaches. The first failure is the one the user reads;
@@ -685,7 +707,7 @@ int bpf_source__open(struct bpf_source **out, const struct bpf_source_opts *opts
 	 */
 	err = -ENOTSUP;
 	for (v = 0; v < V_COUNT; v++) {
-		if (!variant_allowed(v, opts->hooks) || !variant_possible(src->vmlinux, v))
+		if (!variant_allowed(v, opts->hooks) || !variant_possible(src, v))
 			continue;
 		log_demote_errors(tried);
 		err = open_variant(src, opts, v, tried);
