@@ -55,8 +55,9 @@ struct builder {
 	uint64_t frame; /* tracker_frame(): which rows are fresh */
 	struct node_stub *stubs; /* the nodes, in the order they were met */
 	size_t nstubs, stubs_cap;
-	struct sort_key *keys; /* one per connection (scratch) */
+	struct sort_key *keys; /* one per connection: in the rows' memory, or scratch */
 	size_t nkeys, keys_cap;
+	bool keys_in_rows; /* keys live in snap->conns until the rows overwrite them */
 	int width; /* the longest address as text */
 	size_t conn_cap, node_cap, edge_cap, proc_cap;
 	struct node_map nodes;
@@ -615,6 +616,20 @@ static int u32_cmp(const void *pa, const void *pb)
 }
 
 /*
+ * The last @n keys' worth of the memory of @n rows. Keys sorted there can be read in order while
+ * the rows are written from the start: row i ends at i + 1 rows, key i + 1 starts at n rows less
+ * n - i - 1 keys, and (n - i - 1) * (row - key) >= 0 bytes separate them (row i overlaps only
+ * key i when i = n - 1, so write_row() is given a copy). The keys as collected lie at the start,
+ * clear of the tail while a key is no bigger than half a row.
+ */
+static struct sort_key *rows_tail(struct snapshot *snap, size_t n)
+{
+	_Static_assert(2 * sizeof(struct sort_key) <= sizeof(struct snap_conn),
+		       "keys are sorted within the rows' memory");
+	return (struct sort_key *)(snap->conns + n) - n;
+}
+
+/*
  * Sorts the keys: into buckets of (closed, pid, direction) by counting, in place (each key moves
  * straight to its bucket, as in American flag sort), then within each bucket.
  */
@@ -661,12 +676,13 @@ static int sort_rows(struct builder *b)
 	for (i = 0; i < nbuckets; i++)
 		next[i + 1] += next[i];
 	memcpy(end, next + 1, nbuckets * sizeof(*end));
-	to = scratch_alloc((n + 1) * sizeof(*to));
+	to = b->keys_in_rows ? rows_tail(snap, n) : scratch_alloc((n + 1) * sizeof(*to));
 	if (!to)
 		goto out;
 	for (i = 0; i < n; i++)
 		to[next[keys[i].bucket]++] = keys[i];
-	scratch_free(b->keys);
+	if (!b->keys_in_rows)
+		scratch_free(b->keys);
 	b->keys = keys = to;
 	for (i = 0; i < nbuckets; i++) {
 		size_t first = i ? end[i - 1] : 0;
@@ -799,6 +815,37 @@ static struct snapshot *recycle(struct snapshot *old)
 	return snap;
 }
 
+/* Room for @n rows in @snap, all at once: growing by doubling would copy them over and over. */
+static bool rows_reserve(struct snapshot *snap, size_t n)
+{
+	if (n <= snap->conns_cap)
+		return true;
+	free(snap->conns);
+	snap->conns = malloc(n * sizeof(*snap->conns));
+	snap->conns_cap = snap->conns ? n : 0;
+	return snap->conns != NULL;
+}
+
+/*
+ * Where the keys of @nconns connections are collected. When every row is kept, the rows' own
+ * memory holds them until the rows are written over them (rows_tail()): memory a reused
+ * snapshot has already, where scratch would be mapped and populated afresh every frame. A frame
+ * that keeps some rows only has room for those: its keys are scratch.
+ */
+static void place_keys(struct builder *b, size_t nconns)
+{
+	b->keys_cap = nconns;
+	b->keys_in_rows = !b->in->keep_row && nconns;
+	if (b->keys_in_rows) {
+		if (rows_reserve(b->snap, nconns))
+			b->keys = (struct sort_key *)b->snap->conns;
+	} else {
+		b->keys = scratch_alloc((nconns + 1) * sizeof(*b->keys));
+	}
+	if (!b->keys)
+		b->failed = true;
+}
+
 struct snapshot *snapshot_take(const struct snapshot_input *in)
 {
 	uint64_t prev_ns = in->prev ? in->prev->now_ns : 0;
@@ -816,21 +863,12 @@ struct snapshot *snapshot_take(const struct snapshot_input *in)
 	snap->now_ns = in->now_ns;
 	snap->wall = in->wall;
 	fill_stats(snap, in, prev_ns, prev_events);
-	b.keys = scratch_alloc((nconns + 1) * sizeof(*b.keys));
-	b.keys_cap = nconns;
-	if (!b.keys)
-		b.failed = true;
+	place_keys(&b, nconns);
 	slots_reserve(&b, stats->processes);
 	if (!b.failed)
 		tracker_for_each_conn(in->tracker, collect_conn, &b);
-	/* Every row kept at once: growing by doubling would copy them over and over. */
-	if (b.nkeys > snap->conns_cap) {
-		free(snap->conns);
-		snap->conns = malloc(b.nkeys * sizeof(*snap->conns));
-		snap->conns_cap = snap->conns ? b.nkeys : 0;
-		if (!snap->conns)
-			b.failed = true;
-	}
+	if (!b.keys_in_rows && !b.failed && !rows_reserve(snap, b.nkeys))
+		b.failed = true;
 	tracker_for_each_listener(in->tracker, copy_listener, &b);
 	if (in->topology)
 		topology_for_each_edge(in->topology, copy_edge, &b);
@@ -843,11 +881,14 @@ struct snapshot *snapshot_take(const struct snapshot_input *in)
 	snap->edges_cap = b.edge_cap;
 	snap->procs_cap = b.proc_cap;
 	if (b.failed || sort_rows(&b)) {
-		scratch_free(b.keys);
+		if (!b.keys_in_rows)
+			scratch_free(b.keys);
 		snapshot__free(snap);
 		return NULL;
 	}
 	for (i = 0; i < b.nkeys; i++) { /* rows in order; connections read at random: ask early */
+		struct sort_key key = b.keys[i]; /* the last row overlaps its key (rows_tail()) */
+
 		if (i + PREFETCH_AHEAD < b.nkeys) {
 			const char *ahead = (const char *)b.keys[i + PREFETCH_AHEAD].conn;
 
@@ -855,11 +896,12 @@ struct snapshot *snapshot_take(const struct snapshot_input *in)
 			__builtin_prefetch(ahead + 64);
 			__builtin_prefetch(ahead + sizeof(struct conn) - 1);
 		}
-		write_row(&b, &snap->conns[i], &b.keys[i]);
+		write_row(&b, &snap->conns[i], &key);
 	}
 	snap->nconns = b.nkeys;
 	snap->addr_width = b.width;
-	scratch_free(b.keys);
+	if (!b.keys_in_rows)
+		scratch_free(b.keys);
 	if (snap->nedges)
 		qsort(snap->edges, snap->nedges, sizeof(*snap->edges), edge_cmp);
 	return snap;
