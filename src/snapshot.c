@@ -58,6 +58,15 @@ struct builder {
 	struct sort_key *keys; /* one per connection: in the rows' memory, or scratch */
 	size_t nkeys, keys_cap;
 	bool keys_in_rows; /* keys live in snap->conns until the rows overwrite them */
+	/* The order of the frame before, when it can be followed (write_in_order()). */
+	const uint32_t *prev_order;
+	size_t nprev_order;
+	uint64_t prev_frame;
+	size_t nold; /* open connections it shows (in_prev_order()): they get no key */
+	struct sort_key *extra; /* the keys of the others: new since that frame, or closed */
+	size_t nextra, extra_cap;
+	uint32_t *new_order; /* where this frame's order goes (snapshot.order), or NULL */
+	size_t nnew_order;
 	int width; /* the longest address as text */
 	size_t conn_cap, node_cap, edge_cap, proc_cap;
 	struct node_map nodes;
@@ -341,51 +350,76 @@ static bool text_exact(uint64_t text)
 	return text >> 62 != 3;
 }
 
-/*
- * A connection met: its key, and its share of its process node's counts. The row itself is
- * written later, in its place (write_row()).
- */
-static void write_row(struct builder *b, struct snap_conn *row, const struct sort_key *key);
 static bool row_kept(struct builder *b, const struct sort_key *key);
+static void write_row(struct builder *b, struct snap_conn *row, const struct sort_key *key);
 
-static void collect_conn(const struct conn *conn, void *ctx)
+/* @conn's key, with its process's shared part @proc (SNAP_NO_PROC: unknown). */
+static struct sort_key make_key(const struct conn *conn, uint32_t proc)
 {
-	struct builder *b = ctx;
-	struct snapshot *snap = b->snap;
-	struct ct_traffic shown;
-	struct sort_key *key;
-	struct node_stub *node;
-	const struct proc_slot *slot;
-	bool exact;
-	int len;
+	bool exact; /* text_exact() tells it from the text */
 
+	return (struct sort_key){
+		.text = addr_text_order(conn->family, conn->laddr, conn->lport, &exact),
+		.cookie = conn->cookie,
+		.conn = conn,
+		.proc = proc,
+		.bucket = (uint32_t)conn->closed << 1 | (conn->dir ? 1 : 0),
+	};
+}
+
+/* Whether @conn is one the order of the frame before has, in its place still: open, and shown. */
+static bool in_prev_order(const struct builder *b, const struct conn *conn)
+{
+	return b->prev_order && !conn->closed && conn->first_frame <= b->prev_frame;
+}
+
+static void add_key(struct builder *b, const struct sort_key *key)
+{
+	if (b->prev_order) {
+		if (grow(b, &b->extra, b->nextra, &b->extra_cap, sizeof(*b->extra)))
+			b->extra[b->nextra++] = *key;
+		return;
+	}
 	if (b->nkeys == b->keys_cap) { /* never: there are as many keys as the tracker said */
 		b->failed = true;
 		return;
 	}
-	key = &b->keys[b->nkeys++];
-	*key = (struct sort_key){
-		.text = addr_text_order(conn->family, conn->laddr, conn->lport, &exact),
-		.cookie = conn->cookie,
-		.conn = conn,
-		.bucket = (uint32_t)conn->closed << 1 | (conn->dir ? 1 : 0),
-	};
+	b->keys[b->nkeys++] = *key;
+}
+
+/*
+ * A connection met: its key (unless the order of the frame before places it), and its share of
+ * its process node's counts. The row itself is written later, in its place (write_row()).
+ */
+static void collect_conn(const struct conn *conn, void *ctx)
+{
+	struct builder *b = ctx;
+	struct snapshot *snap = b->snap;
+	const struct proc_slot *slot = NULL;
+	struct ct_traffic shown;
+	struct sort_key key;
+	struct node_stub *node;
+	int len;
+
 	len = addr_text_len(conn->family, conn->laddr, conn->lport);
 	if (len > b->width)
 		b->width = len;
 	len = addr_text_len(conn->family, conn->raddr, conn->rport);
 	if (len > b->width)
 		b->width = len;
-	if (!conn->proc || !(slot = process(b, conn->proc, conn->netns))) {
-		if (!row_kept(b, key))
-			b->nkeys--;
-		return;
+	if (conn->proc)
+		slot = process(b, conn->proc, conn->netns);
+	if (in_prev_order(b, conn)) {
+		b->nold++;
+	} else {
+		key = make_key(conn, slot ? slot->shared + 1 : SNAP_NO_PROC);
+		if (row_kept(b, &key)) /* its process still counts it, below */
+			add_key(b, &key);
 	}
+	if (!slot)
+		return;
 	if (slot->cgroup_id && conn->cgroup_id && slot->cgroup_id != conn->cgroup_id)
 		snap->stats.cgroup_mismatch++;
-	key->proc = slot->shared + 1;
-	if (!row_kept(b, key))
-		b->nkeys--; /* its process still counts it, below */
 	node = &b->stubs[slot->node];
 	shown = tracker_conn_shown(b->in->tracker, conn);
 	node->bytes_sent += conn->traffic.bytes_sent;
@@ -812,38 +846,248 @@ static struct snapshot *recycle(struct snapshot *old)
 	snap->procs_cap = keep.procs_cap;
 	snap->nodes_cap = keep.nodes_cap;
 	snap->edges_cap = keep.edges_cap;
+	snap->order = keep.order;
+	snap->norder = keep.norder;
+	snap->order_frame = keep.order_frame;
+	snap->order_rows = keep.order_rows;
 	return snap;
 }
 
-/* Room for @n rows in @snap, all at once: growing by doubling would copy them over and over. */
-static bool rows_reserve(struct snapshot *snap, size_t n)
+/*
+ * Room for @n rows in @snap, all at once (growing by doubling would copy them over and over),
+ * and after them two orders of as many slots (snapshot.order): one read, the other written.
+ * Rows allocated elsewhere (a filtered copy's) have no such room: they are allocated again.
+ * Room for an eighth more is taken when growing, so that a count growing a little every frame
+ * does not allocate every frame: pages never written are not resident. The order *@order of
+ * @norder slots, if any, moves to the new memory.
+ */
+static bool rows_reserve(struct snapshot *snap, size_t n, const uint32_t **order, size_t norder)
 {
-	if (n <= snap->conns_cap)
+	size_t cap = n + n / 8;
+	struct snap_conn *rows;
+
+	if (n <= snap->conns_cap && snap->order_rows == snap->conns)
 		return true;
+	rows = malloc(cap * (sizeof(*rows) + 2 * sizeof(*snap->order)));
+	if (rows && order && *order) {
+		uint32_t *to = (uint32_t *)(rows + cap); /* order_area(0) */
+
+		memcpy(to, *order, norder * sizeof(*to));
+		*order = to;
+	}
 	free(snap->conns);
-	snap->conns = malloc(n * sizeof(*snap->conns));
-	snap->conns_cap = snap->conns ? n : 0;
-	return snap->conns != NULL;
+	snap->order = NULL;
+	snap->conns = rows;
+	snap->conns_cap = rows ? cap : 0;
+	snap->order_rows = rows;
+	return rows != NULL;
+}
+
+/* Order @k (0 or 1) of the two after the rows of @snap (rows_reserve()). */
+static uint32_t *order_area(const struct snapshot *snap, int k)
+{
+	return (uint32_t *)(snap->conns + snap->conns_cap) + (size_t)k * snap->conns_cap;
+}
+
+/* The order @snap kept from its frame, if it is still where rows_reserve() put it. */
+static void take_prev_order(struct builder *b)
+{
+	const struct snapshot *snap = b->snap;
+
+	if (snap->order_rows != snap->conns || snap->norder > snap->conns_cap ||
+	    (snap->order != order_area(snap, 0) && snap->order != order_area(snap, 1)))
+		return;
+	b->prev_order = snap->order;
+	b->nprev_order = snap->norder;
+	b->prev_frame = snap->order_frame;
 }
 
 /*
  * Where the keys of @nconns connections are collected. When every row is kept, the rows' own
  * memory holds them until the rows are written over them (rows_tail()): memory a reused
- * snapshot has already, where scratch would be mapped and populated afresh every frame. A frame
- * that keeps some rows only has room for those: its keys are scratch.
+ * snapshot has already, where scratch would be mapped and populated afresh every frame; and
+ * the order of the frame it held, if any, is followed (write_in_order()). A frame that keeps
+ * some rows only has room for those: its keys are scratch, and it keeps no order.
  */
 static void place_keys(struct builder *b, size_t nconns)
 {
+	struct snapshot *snap = b->snap;
+
 	b->keys_cap = nconns;
 	b->keys_in_rows = !b->in->keep_row && nconns;
 	if (b->keys_in_rows) {
-		if (rows_reserve(b->snap, nconns))
-			b->keys = (struct sort_key *)b->snap->conns;
+		take_prev_order(b);
+		if (rows_reserve(snap, nconns, &b->prev_order, b->nprev_order)) {
+			b->keys = (struct sort_key *)snap->conns;
+			b->new_order = order_area(snap, b->prev_order == order_area(snap, 0));
+		} else {
+			b->prev_order = NULL;
+		}
 	} else {
 		b->keys = scratch_alloc((nconns + 1) * sizeof(*b->keys));
 	}
+	snap->order = NULL;
+	snap->norder = 0;
 	if (!b->keys)
 		b->failed = true;
+}
+
+/* The next row, and its connection's slot in this frame's order when it is open. */
+static void emit_row(struct builder *b, const struct sort_key *key)
+{
+	write_row(b, &b->snap->conns[b->snap->nconns++], key);
+	if (b->new_order && !key->conn->closed)
+		b->new_order[b->nnew_order++] = key->conn->slot;
+}
+
+/* A connection read at random soon: its lines asked for now. */
+static void prefetch_conn(const struct conn *conn)
+{
+	const char *at = (const char *)conn;
+
+	if (!conn)
+		return;
+	__builtin_prefetch(at);
+	__builtin_prefetch(at + 64);
+	__builtin_prefetch(at + sizeof(*conn) - 1);
+}
+
+static uint32_t key_pid(const struct builder *b, const struct sort_key *key)
+{
+	return key->proc != SNAP_NO_PROC ? b->snap->procs[key->proc - 1].pid : 0;
+}
+
+/*
+ * The rows' order, whole: open before closed, pid (0: unknown), direction, then key_cmp(). @px
+ * and @py are the keys' pids (key_pid()).
+ */
+static inline int place_cmp(uint32_t px, const struct sort_key *x, uint32_t py,
+			    const struct sort_key *y)
+{
+	if (x->bucket >> 1 != y->bucket >> 1)
+		return x->bucket >> 1 < y->bucket >> 1 ? -1 : 1;
+	if (px != py)
+		return px < py ? -1 : 1;
+	if ((x->bucket & 1) != (y->bucket & 1))
+		return (x->bucket & 1) < (y->bucket & 1) ? -1 : 1;
+	return key_cmp(x, y);
+}
+
+static int row_cmp(const struct builder *b, const struct sort_key *x, const struct sort_key *y)
+{
+	return place_cmp(key_pid(b, x), x, key_pid(b, y), y);
+}
+
+static int extra_cmp(const void *x, const void *y, void *b)
+{
+	return row_cmp(b, x, y);
+}
+
+/*
+ * Writes the rows in the order of the frame before (b->prev_order), without sorting them again:
+ * a connection's place depends on whether it is closed, its process, direction, address and
+ * cookie, and only the first changes once it is open. So the open connections that order
+ * lists, still open, stay in it, merged with the other rows (new ones, sorted; then the closed
+ * ones, sorted). Whatever the order holds, the rows come out as sorting would put them, or not
+ * at all: each row it gives must come after the one before (a process learnt late moves a
+ * row), and it must give once every connection counted as in it (b->nold). False when either
+ * fails: the rows are then to be written anew.
+ */
+static bool write_in_order(struct builder *b)
+{
+	const struct tracker *tracker = b->in->tracker;
+	size_t nopen = 0, e = 0, found = 0, j;
+	struct sort_key key, last = { 0 };
+	const struct proc *proc = NULL; /* the last row's: rows of a process come together */
+	uint32_t shared = SNAP_NO_PROC, pid = 0, last_pid = 0, extra_pid = 0;
+
+	if (b->nold + b->nextra > b->snap->conns_cap)
+		return false; /* never: as many as the tracker said */
+	qsort_r(b->extra, b->nextra, sizeof(*b->extra), extra_cmp, b);
+	while (nopen < b->nextra && !(b->extra[nopen].bucket >> 1))
+		nopen++;
+	if (nopen)
+		extra_pid = key_pid(b, &b->extra[0]);
+	for (j = 0; j < b->nprev_order; j++) {
+		const struct conn *conn = tracker_slot(tracker, b->prev_order[j]);
+		int c = 1;
+
+		if (j + PREFETCH_AHEAD < b->nprev_order)
+			prefetch_conn(tracker_slot(tracker, b->prev_order[j + PREFETCH_AHEAD]));
+		if (!conn || !conn->in_use || !in_prev_order(b, conn))
+			continue;
+		if (++found > b->nold)
+			return false;
+		if (conn->proc != proc) {
+			const struct proc_slot *slot = NULL;
+
+			if (conn->proc && !(slot = process(b, conn->proc, conn->netns)))
+				return false;
+			proc = conn->proc;
+			shared = slot ? slot->shared + 1 : SNAP_NO_PROC;
+			pid = shared != SNAP_NO_PROC ? b->snap->procs[shared - 1].pid : 0;
+		}
+		key = make_key(conn, shared);
+		if (found > 1 && place_cmp(last_pid, &last, pid, &key) >= 0)
+			return false;
+		for (; e < nopen && (c = place_cmp(extra_pid, &b->extra[e], pid, &key)) < 0; e++) {
+			emit_row(b, &b->extra[e]);
+			if (e + 1 < nopen)
+				extra_pid = key_pid(b, &b->extra[e + 1]);
+		}
+		if (e < nopen && !c)
+			return false;
+		emit_row(b, &key);
+		last = key;
+		last_pid = pid;
+	}
+	if (found != b->nold)
+		return false;
+	for (; e < b->nextra; e++)
+		emit_row(b, &b->extra[e]);
+	return true;
+}
+
+/* Every connection's key, as collect_conn() would have made it: for write_rows()'s second way. */
+static void key_conn(const struct conn *conn, void *ctx)
+{
+	struct builder *b = ctx;
+	const struct proc_slot *slot = conn->proc ? process(b, conn->proc, conn->netns) : NULL;
+	struct sort_key key = make_key(conn, slot ? slot->shared + 1 : SNAP_NO_PROC);
+
+	if (b->nkeys == b->keys_cap)
+		b->failed = true;
+	else
+		b->keys[b->nkeys++] = key;
+}
+
+/*
+ * The rows, in order: after the order of the frame before where it holds (write_in_order()),
+ * else from every connection's key, sorted.
+ */
+static int write_rows(struct builder *b)
+{
+	size_t i;
+
+	if (b->prev_order) {
+		if (write_in_order(b))
+			return 0;
+		b->snap->nconns = b->nnew_order = b->nkeys = 0;
+		b->prev_order = NULL;
+		tracker_for_each_conn(b->in->tracker, key_conn, b);
+		if (b->failed)
+			return -ENOMEM;
+	}
+	if (sort_rows(b))
+		return -ENOMEM;
+	for (i = 0; i < b->nkeys; i++) { /* rows in order; connections read at random: ask early */
+		struct sort_key key = b->keys[i]; /* the last row overlaps its key (rows_tail()) */
+
+		if (i + PREFETCH_AHEAD < b->nkeys)
+			prefetch_conn(b->keys[i + PREFETCH_AHEAD].conn);
+		emit_row(b, &key);
+	}
+	return 0;
 }
 
 struct snapshot *snapshot_take(const struct snapshot_input *in)
@@ -853,7 +1097,7 @@ struct snapshot *snapshot_take(const struct snapshot_input *in)
 	struct snapshot *snap = recycle(in->reuse); /* after reading @prev: it may be the same */
 	struct builder b = { .in = in, .snap = snap, .frame = tracker_frame(in->tracker) };
 	const struct tracker_stats *stats = tracker_stats(in->tracker);
-	size_t nconns = tracker_conn_count(in->tracker), i;
+	size_t nconns = tracker_conn_count(in->tracker);
 
 	if (!snap)
 		return NULL;
@@ -867,41 +1111,34 @@ struct snapshot *snapshot_take(const struct snapshot_input *in)
 	slots_reserve(&b, stats->processes);
 	if (!b.failed)
 		tracker_for_each_conn(in->tracker, collect_conn, &b);
-	if (!b.keys_in_rows && !b.failed && !rows_reserve(snap, b.nkeys))
+	if (!b.keys_in_rows && !b.failed && !rows_reserve(snap, b.nkeys, NULL, 0))
 		b.failed = true;
 	tracker_for_each_listener(in->tracker, copy_listener, &b);
 	if (in->topology)
 		topology_for_each_edge(in->topology, copy_edge, &b);
 	free(b.nodes.at);
-	free(b.slots);
 	if (!b.failed && make_nodes(&b))
 		b.failed = true;
 	free(b.stubs);
 	snap->nodes_cap = b.node_cap;
 	snap->edges_cap = b.edge_cap;
 	snap->procs_cap = b.proc_cap;
-	if (b.failed || sort_rows(&b)) {
-		if (!b.keys_in_rows)
-			scratch_free(b.keys);
+	if (!b.failed && write_rows(&b))
+		b.failed = true;
+	free(b.slots); /* write_rows() finds processes again */
+	free(b.extra);
+	if (!b.keys_in_rows)
+		scratch_free(b.keys);
+	if (b.failed) {
 		snapshot__free(snap);
 		return NULL;
 	}
-	for (i = 0; i < b.nkeys; i++) { /* rows in order; connections read at random: ask early */
-		struct sort_key key = b.keys[i]; /* the last row overlaps its key (rows_tail()) */
-
-		if (i + PREFETCH_AHEAD < b.nkeys) {
-			const char *ahead = (const char *)b.keys[i + PREFETCH_AHEAD].conn;
-
-			__builtin_prefetch(ahead);
-			__builtin_prefetch(ahead + 64);
-			__builtin_prefetch(ahead + sizeof(struct conn) - 1);
-		}
-		write_row(&b, &snap->conns[i], &key);
+	if (b.new_order) {
+		snap->order = b.new_order;
+		snap->norder = b.nnew_order;
+		snap->order_frame = b.frame;
 	}
-	snap->nconns = b.nkeys;
 	snap->addr_width = b.width;
-	if (!b.keys_in_rows)
-		scratch_free(b.keys);
 	if (snap->nedges)
 		qsort(snap->edges, snap->nedges, sizeof(*snap->edges), edge_cmp);
 	return snap;

@@ -917,6 +917,11 @@ struct conn *tracker_conn_at(struct tracker *tracker, uint32_t slot)
 	return conn->in_use ? conn : NULL;
 }
 
+const struct conn *tracker_slot(const struct tracker *tracker, uint32_t slot)
+{
+	return slot < tracker->conns.used ? slot_conn(&tracker->conns, slot) : NULL;
+}
+
 void tracker_for_each_listener(const struct tracker *tracker, listener_visit_fn visit, void *ctx)
 {
 	const struct listener_entry *entry;
