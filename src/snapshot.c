@@ -271,6 +271,20 @@ static bool slots_reserve(struct builder *b, size_t n)
 	return true;
 }
 
+static const struct proc_slot *process(struct builder *b, const struct proc *proc, uint32_t netns);
+
+/* Process @proc met already in this snapshot, or process() to make it: once per connection. */
+static inline const struct proc_slot *process_of(struct builder *b, const struct proc *proc,
+						 uint32_t netns)
+{
+	size_t at;
+
+	for (at = slot_of(b, proc); b->slots[at].proc; at = (at + 1) & (b->nslots - 1))
+		if (b->slots[at].proc == proc)
+			return &b->slots[at];
+	return process(b, proc, netns);
+}
+
 /*
  * Process @proc in this snapshot: its shared part (name, container) and its node, made on first
  * sight and found again by pointer. NULL when out of memory.
@@ -367,6 +381,22 @@ static struct sort_key make_key(const struct conn *conn, uint32_t proc)
 	};
 }
 
+/* decimal digits of @v below 100,000 */
+static inline int digits(unsigned int v)
+{
+	return 1 + (v >= 10) + (v >= 100) + (v >= 1000) + (v >= 10000);
+}
+
+/* addr_text_len(), IPv4 worked out here: twice for every connection of every frame. */
+static inline int text_len(uint8_t family, const uint8_t *addr, uint16_t port)
+{
+	if (family != AF_INET)
+		return addr_text_len(family, addr, port);
+	/* "a.b.c.d:port" */
+	return digits(addr[0]) + digits(addr[1]) + digits(addr[2]) + digits(addr[3]) + 4 +
+	       digits(port);
+}
+
 /* Whether @conn is one the order of the frame before has, in its place still: open, and shown. */
 static bool in_prev_order(const struct builder *b, const struct conn *conn)
 {
@@ -401,14 +431,14 @@ static void collect_conn(const struct conn *conn, void *ctx)
 	struct node_stub *node;
 	int len;
 
-	len = addr_text_len(conn->family, conn->laddr, conn->lport);
+	len = text_len(conn->family, conn->laddr, conn->lport);
 	if (len > b->width)
 		b->width = len;
-	len = addr_text_len(conn->family, conn->raddr, conn->rport);
+	len = text_len(conn->family, conn->raddr, conn->rport);
 	if (len > b->width)
 		b->width = len;
-	if (conn->proc)
-		slot = process(b, conn->proc, conn->netns);
+	if (conn->proc && b->nslots)
+		slot = process_of(b, conn->proc, conn->netns);
 	if (in_prev_order(b, conn)) {
 		b->nold++;
 	} else {
@@ -983,6 +1013,13 @@ static int extra_cmp(const void *x, const void *y, void *b)
 	return row_cmp(b, x, y);
 }
 
+/* Whether @a and @b have the same local address and port: the same text. */
+static inline bool same_local(const struct conn *a, const struct conn *b)
+{
+	return a->lport == b->lport && a->family == b->family &&
+	       !memcmp(a->laddr, b->laddr, sizeof(a->laddr));
+}
+
 /*
  * Writes the rows in the order of the frame before (b->prev_order), without sorting them again:
  * a connection's place depends on whether it is closed, its process, direction, address and
@@ -1021,13 +1058,21 @@ static bool write_in_order(struct builder *b)
 		if (conn->proc != proc) {
 			const struct proc_slot *slot = NULL;
 
-			if (conn->proc && !(slot = process(b, conn->proc, conn->netns)))
+			if (conn->proc && !(slot = process_of(b, conn->proc, conn->netns)))
 				return false;
 			proc = conn->proc;
 			shared = slot ? slot->shared + 1 : SNAP_NO_PROC;
 			pid = shared != SNAP_NO_PROC ? b->snap->procs[shared - 1].pid : 0;
 		}
-		key = make_key(conn, shared);
+		if (found > 1 && same_local(conn, last.conn)) { /* a server's sockets: one text */
+			key = last;
+			key.cookie = conn->cookie;
+			key.conn = conn;
+			key.proc = shared;
+			key.bucket = conn->dir ? 1 : 0;
+		} else {
+			key = make_key(conn, shared);
+		}
 		if (found > 1 && place_cmp(last_pid, &last, pid, &key) >= 0)
 			return false;
 		for (; e < nopen && (c = place_cmp(extra_pid, &b->extra[e], pid, &key)) < 0; e++) {
@@ -1052,7 +1097,7 @@ static bool write_in_order(struct builder *b)
 static void key_conn(const struct conn *conn, void *ctx)
 {
 	struct builder *b = ctx;
-	const struct proc_slot *slot = conn->proc ? process(b, conn->proc, conn->netns) : NULL;
+	const struct proc_slot *slot = conn->proc ? process_of(b, conn->proc, conn->netns) : NULL;
 	struct sort_key key = make_key(conn, slot ? slot->shared + 1 : SNAP_NO_PROC);
 
 	if (b->nkeys == b->keys_cap)
