@@ -24,7 +24,7 @@ struct edge_entry {
 	uint32_t id; /* what connections keep (struct conn's topo_edge, 1 + it) */
 	uint8_t shape; /* enum edge_shape of the socket that made it */
 	const struct proc *client_ref, *server_ref; /* the processes of the ends it made it with */
-	bool touched; /* had a connection this frame */
+	uint32_t update; /* the topology_update() that counted on it last (topology.updates) */
 	/* The final counts of the connections closed on the edge so far (client's view). */
 	uint64_t done_sent, done_received, done_retransmits;
 	UT_hash_handle hh;
@@ -72,6 +72,7 @@ struct topology {
 	struct server_slot *servers;
 	size_t servers_size; /* a power of two */
 	uint32_t frame;
+	uint32_t updates; /* topology_update() calls: an edge not counted on in this one is reset */
 	struct topology_stats stats;
 	int error;
 };
@@ -287,7 +288,13 @@ static void count_on_edge(struct topology *topo, struct edge_entry *entry, const
 	if (!entry)
 		return;
 	edge = &entry->edge;
-	entry->touched = true;
+	if (entry->update != topo->updates) { /* its first connection this frame: counts anew */
+		entry->update = topo->updates;
+		edge->active = 0;
+		edge->bytes_sent = edge->bytes_received = edge->retransmits = 0;
+		edge->sent_delta = edge->received_delta = 0;
+		edge->client_proc = edge->server_proc = NULL;
+	}
 	if (counted) {
 		if (!conn->closed)
 			edge->active++;
@@ -517,6 +524,20 @@ static void join_lone_sockets(struct topology *topo)
 	}
 }
 
+/* How many sockets ahead the pass over the lone ones asks for a socket. */
+#define LONE_AHEAD 8
+
+static void prefetch_conn(const struct conn *conn)
+{
+	const char *at = (const char *)conn;
+
+	if (!conn)
+		return;
+	__builtin_prefetch(at);
+	__builtin_prefetch(at + 64);
+	__builtin_prefetch(at + sizeof(*conn) - 1);
+}
+
 int topology_update(struct topology *topo, struct tracker *tracker)
 {
 	struct edge_entry *entry, *tmp;
@@ -527,18 +548,17 @@ int topology_update(struct topology *topo, struct tracker *tracker)
 	topo->stats.joined = 0;
 	topo->error = 0;
 	topo->nlone = 0;
-	for (entry = topo->edges; entry; entry = entry->hh.next) {
-		entry->touched = false;
-		entry->edge.active = 0;
-		entry->edge.bytes_sent = entry->edge.bytes_received = entry->edge.retransmits = 0;
-		entry->edge.sent_delta = entry->edge.received_delta = 0;
-		entry->edge.client_proc = entry->edge.server_proc = NULL;
-	}
+	/* Edges are reset as they are first counted on (count_on_edge()): not a pass of their own. */
+	if (!++topo->updates)
+		topo->updates = 1; /* 0 is a new edge's */
 	tracker_for_each_conn_mut(tracker, fold_socket, topo);
 	if (!topo->error)
 		join_lone_sockets(topo);
 	for (i = 0; i < topo->nlone && !topo->error; i++) {
 		struct conn *conn = tracker_conn_at(tracker, topo->lone[i]), *peer;
+
+		if (i + LONE_AHEAD < topo->nlone) /* read again, at random: gone from the caches */
+			prefetch_conn(tracker_slot(tracker, topo->lone[i + LONE_AHEAD]));
 
 		if ((peer = peer_of(topo, conn)))
 			count_joined(topo, conn, peer);
@@ -546,7 +566,8 @@ int topology_update(struct topology *topo, struct tracker *tracker)
 			count_lone(topo, conn);
 	}
 	HASH_ITER (hh, topo->edges, entry, tmp) {
-		if (entry->touched) { /* the open connections' counts, and the closed ones' */
+		if (entry->update ==
+		    topo->updates) { /* the open ones' counts, and the closed ones' */
 			entry->edge.bytes_sent += entry->done_sent;
 			entry->edge.bytes_received += entry->done_received;
 			entry->edge.retransmits += entry->done_retransmits;
