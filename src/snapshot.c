@@ -62,7 +62,6 @@ struct builder {
 	const uint32_t *prev_order;
 	size_t nprev_order;
 	uint64_t prev_frame;
-	size_t nold; /* open connections it shows (in_prev_order()): they get no key */
 	struct sort_key *extra; /* the keys of the others: new since that frame, or closed */
 	size_t nextra, extra_cap;
 	uint32_t *new_order; /* where this frame's order goes (snapshot.order), or NULL */
@@ -397,19 +396,17 @@ static inline int text_len(uint8_t family, const uint8_t *addr, uint16_t port)
 	       digits(port);
 }
 
-/* Whether @conn is one the order of the frame before has, in its place still: open, and shown. */
-static bool in_prev_order(const struct builder *b, const struct conn *conn)
+/*
+ * Whether @conn was shown in the frame whose order is followed (b->prev_frame): it is in that
+ * order if it was open then. The others began since: tracker_added() lists them.
+ */
+static bool in_prev_frame(const struct builder *b, const struct conn *conn)
 {
-	return b->prev_order && !conn->closed && conn->first_frame <= b->prev_frame;
+	return conn->first_frame <= b->prev_frame;
 }
 
 static void add_key(struct builder *b, const struct sort_key *key)
 {
-	if (b->prev_order) {
-		if (grow(b, &b->extra, b->nextra, &b->extra_cap, sizeof(*b->extra)))
-			b->extra[b->nextra++] = *key;
-		return;
-	}
 	if (b->nkeys == b->keys_cap) { /* never: there are as many keys as the tracker said */
 		b->failed = true;
 		return;
@@ -417,39 +414,35 @@ static void add_key(struct builder *b, const struct sort_key *key)
 	b->keys[b->nkeys++] = *key;
 }
 
-/*
- * A connection met: its key (unless the order of the frame before places it), and its share of
- * its process node's counts. The row itself is written later, in its place (write_row()).
- */
-static void collect_conn(const struct conn *conn, void *ctx)
+static void add_extra(struct builder *b, const struct sort_key *key)
 {
-	struct builder *b = ctx;
-	struct snapshot *snap = b->snap;
-	const struct proc_slot *slot = NULL;
-	struct ct_traffic shown;
-	struct sort_key key;
-	struct node_stub *node;
+	if (grow(b, &b->extra, b->nextra, &b->extra_cap, sizeof(*b->extra)))
+		b->extra[b->nextra++] = *key;
+}
+
+/* The longest address as text, with @conn's ends (its local one only if @local). */
+static void count_width(struct builder *b, const struct conn *conn, bool local)
+{
 	int len;
 
-	len = text_len(conn->family, conn->laddr, conn->lport);
-	if (len > b->width)
-		b->width = len;
+	if (local) {
+		len = text_len(conn->family, conn->laddr, conn->lport);
+		if (len > b->width)
+			b->width = len;
+	}
 	len = text_len(conn->family, conn->raddr, conn->rport);
 	if (len > b->width)
 		b->width = len;
-	if (conn->proc && b->nslots)
-		slot = process_of(b, conn->proc, conn->netns);
-	if (in_prev_order(b, conn)) {
-		b->nold++;
-	} else {
-		key = make_key(conn, slot ? slot->shared + 1 : SNAP_NO_PROC);
-		if (row_kept(b, &key)) /* its process still counts it, below */
-			add_key(b, &key);
-	}
-	if (!slot)
-		return;
+}
+
+/* The share of @conn, whose process has @slot, in its process node's counts. */
+static void count_conn(struct builder *b, const struct conn *conn, const struct proc_slot *slot)
+{
+	struct ct_traffic shown;
+	struct node_stub *node;
+
 	if (slot->cgroup_id && conn->cgroup_id && slot->cgroup_id != conn->cgroup_id)
-		snap->stats.cgroup_mismatch++;
+		b->snap->stats.cgroup_mismatch++;
 	node = &b->stubs[slot->node];
 	shown = tracker_conn_shown(b->in->tracker, conn);
 	node->bytes_sent += conn->traffic.bytes_sent;
@@ -464,6 +457,36 @@ static void collect_conn(const struct conn *conn, void *ctx)
 		else
 			node->conns_out++;
 	}
+}
+
+/*
+ * A connection's share of what is counted over them all: the longest address, and its process
+ * node's counts. Its process's slot (found or made), or NULL when it has none.
+ */
+static const struct proc_slot *account(struct builder *b, const struct conn *conn)
+{
+	const struct proc_slot *slot = NULL;
+
+	count_width(b, conn, true);
+	if (conn->proc && b->nslots)
+		slot = process_of(b, conn->proc, conn->netns);
+	if (slot)
+		count_conn(b, conn, slot);
+	return slot;
+}
+
+/*
+ * A connection met in a pass over them all: its share of the counts, and its key. The row itself
+ * is written later, in its place (write_row()).
+ */
+static void collect_conn(const struct conn *conn, void *ctx)
+{
+	struct builder *b = ctx;
+	const struct proc_slot *slot = account(b, conn);
+	struct sort_key key = make_key(conn, slot ? slot->shared + 1 : SNAP_NO_PROC);
+
+	if (row_kept(b, &key)) /* its process still counts it, above */
+		add_key(b, &key);
 }
 
 /*
@@ -1013,6 +1036,39 @@ static int extra_cmp(const void *x, const void *y, void *b)
 	return row_cmp(b, x, y);
 }
 
+/*
+ * The connections that began since the order's frame (tracker_added()), each once: counted, and
+ * their keys among the extra ones. Returns how many, or -1 when out of memory.
+ */
+static long take_added(struct builder *b)
+{
+	const struct tracker *tracker = b->in->tracker;
+	const uint32_t *listed;
+	size_t n = tracker_added(tracker, &listed), i;
+	uint32_t *slots = malloc((n + 1) * sizeof(*slots));
+	long found = 0;
+
+	if (!slots)
+		return -1;
+	memcpy(slots, listed, n * sizeof(*slots));
+	qsort(slots, n, sizeof(*slots), u32_cmp); /* a slot listed twice comes once */
+	for (i = 0; i < n && !b->failed; i++) {
+		const struct conn *conn = tracker_slot(tracker, slots[i]);
+		const struct proc_slot *slot;
+		struct sort_key key;
+
+		if ((i && slots[i] == slots[i - 1]) || !conn || !conn->in_use ||
+		    in_prev_frame(b, conn))
+			continue;
+		slot = account(b, conn);
+		key = make_key(conn, slot ? slot->shared + 1 : SNAP_NO_PROC);
+		add_extra(b, &key);
+		found++;
+	}
+	free(slots);
+	return b->failed ? -1 : found;
+}
+
 /* Whether @a and @b have the same local address and port: the same text. */
 static inline bool same_local(const struct conn *a, const struct conn *b)
 {
@@ -1021,50 +1077,70 @@ static inline bool same_local(const struct conn *a, const struct conn *b)
 }
 
 /*
- * Writes the rows in the order of the frame before (b->prev_order), without sorting them again:
- * a connection's place depends on whether it is closed, its process, direction, address and
- * cookie, and only the first changes once it is open. So the open connections that order
- * lists, still open, stay in it, merged with the other rows (new ones, sorted; then the closed
- * ones, sorted). Whatever the order holds, the rows come out as sorting would put them, or not
- * at all: each row it gives must come after the one before (a process learnt late moves a
- * row), and it must give once every connection counted as in it (b->nold). False when either
- * fails: the rows are then to be written anew.
+ * Takes the rows in the order of the frame before (b->prev_order), without a pass over every
+ * connection and without sorting them again: a connection's place depends on whether it is
+ * closed, its process, direction, address and cookie, and only the first changes once it is
+ * open. So the connections that order lists stay in it while open, merged with the ones begun
+ * since (tracker_added(), sorted); those closed since go last, sorted. Each is counted as it is
+ * met (account()). Whatever the order and the list hold, the rows come out as a pass and a sort
+ * would make them, or not at all: each row the order gives must come after the one before (a
+ * process learnt late moves a row), and the connections found must be as many as the tracker
+ * has. False when either fails: the builder is then to start again (restart()).
  */
-static bool write_in_order(struct builder *b)
+static bool take_in_order(struct builder *b)
 {
 	const struct tracker *tracker = b->in->tracker;
-	size_t nopen = 0, e = 0, found = 0, j;
-	struct sort_key key, last = { 0 };
+	size_t total = tracker_conn_count(tracker), nopen = 0, e = 0, found = 0, j;
 	const struct proc *proc = NULL; /* the last row's: rows of a process come together */
+	struct proc_slot slot = { 0 }; /* proc's, a copy: process() may move them */
+	const struct conn *ahead[PREFETCH_AHEAD];
 	uint32_t shared = SNAP_NO_PROC, pid = 0, last_pid = 0, extra_pid = 0;
+	struct sort_key key, last = { 0 };
+	long added = take_added(b);
 
-	if (b->nold + b->nextra > b->snap->conns_cap)
-		return false; /* never: as many as the tracker said */
+	if (added < 0 || (size_t)added > total)
+		return false;
 	qsort_r(b->extra, b->nextra, sizeof(*b->extra), extra_cmp, b);
 	while (nopen < b->nextra && !(b->extra[nopen].bucket >> 1))
 		nopen++;
 	if (nopen)
 		extra_pid = key_pid(b, &b->extra[0]);
+	for (j = 0; j < PREFETCH_AHEAD && j < b->nprev_order; j++)
+		ahead[j] = tracker_slot(tracker, b->prev_order[j]);
 	for (j = 0; j < b->nprev_order; j++) {
-		const struct conn *conn = tracker_slot(tracker, b->prev_order[j]);
+		const struct conn *conn = ahead[j % PREFETCH_AHEAD];
+		bool same;
 		int c = 1;
 
-		if (j + PREFETCH_AHEAD < b->nprev_order)
-			prefetch_conn(tracker_slot(tracker, b->prev_order[j + PREFETCH_AHEAD]));
-		if (!conn || !conn->in_use || !in_prev_order(b, conn))
+		if (j + PREFETCH_AHEAD < b->nprev_order) { /* asked for now, read in a while */
+			ahead[j % PREFETCH_AHEAD] =
+				tracker_slot(tracker, b->prev_order[j + PREFETCH_AHEAD]);
+			prefetch_conn(ahead[j % PREFETCH_AHEAD]);
+		}
+		if (!conn || !conn->in_use || !in_prev_frame(b, conn))
 			continue;
-		if (++found > b->nold)
-			return false;
-		if (conn->proc != proc) {
-			const struct proc_slot *slot = NULL;
+		if (++found + (size_t)added > total || b->failed)
+			return false; /* listed twice: not an order this snapshot wrote */
+		if (conn->proc != proc || !conn->proc) {
+			const struct proc_slot *found_slot = NULL;
 
-			if (conn->proc && !(slot = process_of(b, conn->proc, conn->netns)))
-				return false;
 			proc = conn->proc;
-			shared = slot ? slot->shared + 1 : SNAP_NO_PROC;
+			if (proc && b->nslots)
+				found_slot = process_of(b, proc, conn->netns);
+			slot = found_slot ? *found_slot : (struct proc_slot){ 0 };
+			shared = found_slot ? slot.shared + 1 : SNAP_NO_PROC;
 			pid = shared != SNAP_NO_PROC ? b->snap->procs[shared - 1].pid : 0;
 		}
-		if (found > 1 && same_local(conn, last.conn)) { /* a server's sockets: one text */
+		same = last.conn && same_local(conn, last.conn);
+		count_width(b, conn, !same);
+		if (shared != SNAP_NO_PROC)
+			count_conn(b, conn, &slot);
+		if (conn->closed) { /* last, with the others closed */
+			key = make_key(conn, shared);
+			add_extra(b, &key);
+			continue;
+		}
+		if (same) { /* a server's sockets: one text */
 			key = last;
 			key.cookie = conn->cookie;
 			key.conn = conn;
@@ -1073,7 +1149,7 @@ static bool write_in_order(struct builder *b)
 		} else {
 			key = make_key(conn, shared);
 		}
-		if (found > 1 && place_cmp(last_pid, &last, pid, &key) >= 0)
+		if (last.conn && place_cmp(last_pid, &last, pid, &key) >= 0)
 			return false;
 		for (; e < nopen && (c = place_cmp(extra_pid, &b->extra[e], pid, &key)) < 0; e++) {
 			emit_row(b, &b->extra[e]);
@@ -1086,43 +1162,36 @@ static bool write_in_order(struct builder *b)
 		last = key;
 		last_pid = pid;
 	}
-	if (found != b->nold)
+	if (found + (size_t)added != total || b->failed)
 		return false;
+	for (; e < nopen; e++)
+		emit_row(b, &b->extra[e]);
+	qsort_r(b->extra + nopen, b->nextra - nopen, sizeof(*b->extra), extra_cmp, b);
 	for (; e < b->nextra; e++)
 		emit_row(b, &b->extra[e]);
 	return true;
 }
 
-/* Every connection's key, as collect_conn() would have made it: for write_rows()'s second way. */
-static void key_conn(const struct conn *conn, void *ctx)
+/* Empties what take_in_order() made, for a pass over every connection instead. */
+static void restart(struct builder *b)
 {
-	struct builder *b = ctx;
-	const struct proc_slot *slot = conn->proc ? process_of(b, conn->proc, conn->netns) : NULL;
-	struct sort_key key = make_key(conn, slot ? slot->shared + 1 : SNAP_NO_PROC);
-
-	if (b->nkeys == b->keys_cap)
-		b->failed = true;
-	else
-		b->keys[b->nkeys++] = key;
+	if (b->nodes.at)
+		memset(b->nodes.at, 0, b->nodes.size * sizeof(*b->nodes.at));
+	memset(b->slots, 0, b->nslots * sizeof(*b->slots));
+	b->nstubs = 0;
+	b->snap->nprocs = 0;
+	b->snap->nconns = 0;
+	b->snap->stats.cgroup_mismatch = 0;
+	b->width = 0;
+	b->nextra = b->nnew_order = b->nkeys = 0;
+	b->prev_order = NULL;
 }
 
-/*
- * The rows, in order: after the order of the frame before where it holds (write_in_order()),
- * else from every connection's key, sorted.
- */
+/* The rows of every connection's key, sorted (after collect_conn()). */
 static int write_rows(struct builder *b)
 {
 	size_t i;
 
-	if (b->prev_order) {
-		if (write_in_order(b))
-			return 0;
-		b->snap->nconns = b->nnew_order = b->nkeys = 0;
-		b->prev_order = NULL;
-		tracker_for_each_conn(b->in->tracker, key_conn, b);
-		if (b->failed)
-			return -ENOMEM;
-	}
 	if (sort_rows(b))
 		return -ENOMEM;
 	for (i = 0; i < b->nkeys; i++) { /* rows in order; connections read at random: ask early */
@@ -1143,6 +1212,7 @@ struct snapshot *snapshot_take(const struct snapshot_input *in)
 	struct builder b = { .in = in, .snap = snap, .frame = tracker_frame(in->tracker) };
 	const struct tracker_stats *stats = tracker_stats(in->tracker);
 	size_t nconns = tracker_conn_count(in->tracker);
+	bool in_order = false;
 
 	if (!snap)
 		return NULL;
@@ -1154,7 +1224,9 @@ struct snapshot *snapshot_take(const struct snapshot_input *in)
 	fill_stats(snap, in, prev_ns, prev_events);
 	place_keys(&b, nconns);
 	slots_reserve(&b, stats->processes);
-	if (!b.failed)
+	if (!b.failed && b.prev_order && !(in_order = take_in_order(&b)) && !b.failed)
+		restart(&b);
+	if (!b.failed && !in_order)
 		tracker_for_each_conn(in->tracker, collect_conn, &b);
 	if (!b.keys_in_rows && !b.failed && !rows_reserve(snap, b.nkeys, NULL, 0))
 		b.failed = true;
@@ -1168,7 +1240,7 @@ struct snapshot *snapshot_take(const struct snapshot_input *in)
 	snap->nodes_cap = b.node_cap;
 	snap->edges_cap = b.edge_cap;
 	snap->procs_cap = b.proc_cap;
-	if (!b.failed && write_rows(&b))
+	if (!b.failed && !in_order && write_rows(&b))
 		b.failed = true;
 	free(b.slots); /* write_rows() finds processes again */
 	free(b.extra);
