@@ -1050,7 +1050,8 @@ static long take_added(struct builder *b)
 
 	if (!slots)
 		return -1;
-	memcpy(slots, listed, n * sizeof(*slots));
+	if (n)
+		memcpy(slots, listed, n * sizeof(*slots));
 	qsort(slots, n, sizeof(*slots), u32_cmp); /* a slot listed twice comes once */
 	for (i = 0; i < n && !b->failed; i++) {
 		const struct conn *conn = tracker_slot(tracker, slots[i]);
@@ -1100,7 +1101,8 @@ static bool take_in_order(struct builder *b)
 
 	if (added < 0 || (size_t)added > total)
 		return false;
-	qsort_r(b->extra, b->nextra, sizeof(*b->extra), extra_cmp, b);
+	if (b->nextra)
+		qsort_r(b->extra, b->nextra, sizeof(*b->extra), extra_cmp, b);
 	while (nopen < b->nextra && !(b->extra[nopen].bucket >> 1))
 		nopen++;
 	if (nopen)
@@ -1166,7 +1168,8 @@ static bool take_in_order(struct builder *b)
 		return false;
 	for (; e < nopen; e++)
 		emit_row(b, &b->extra[e]);
-	qsort_r(b->extra + nopen, b->nextra - nopen, sizeof(*b->extra), extra_cmp, b);
+	if (b->nextra > nopen)
+		qsort_r(b->extra + nopen, b->nextra - nopen, sizeof(*b->extra), extra_cmp, b);
 	for (; e < b->nextra; e++)
 		emit_row(b, &b->extra[e]);
 	return true;

@@ -244,7 +244,7 @@ static void frames_taken_in_place_are_sorted_afresh(void **state)
 	struct tracker *t = tracker__new(NULL);
 	struct snapshot *snap = NULL, *fresh;
 	struct snapshot_filter f;
-	static struct ct_event opened[40 * 60 + 1]; /* by cookie */
+	static struct ct_event opened[40 * 61 + 1]; /* by cookie */
 	unsigned int seed = 5, frame, i;
 	__u64 next = 1, first = 1;
 
@@ -289,6 +289,17 @@ static void frames_taken_in_place_are_sorted_afresh(void **state)
 					    &(struct ct_traffic){ .bytes_sent = c * frame,
 								  .bytes_received = frame },
 					    false);
+		if (frame % 5 == 3) { /* two in one frame: the second order has what began since */
+			struct ct_event e = test_event(CT_EV_CONNECT, next++, now, 100, "p");
+
+			snap = snapshot_take(&(struct snapshot_input){
+				.tracker = t, .now_ns = now, .reuse = reuse });
+			assert_non_null(snap);
+			reuse = snap;
+			some_address(next, &e);
+			tracker_apply(t, &e);
+			opened[e.cookie] = e;
+		}
 		if (frame == 20) { /* the memory of a filtered copy, which has no order */
 			reuse = snapshot_filtered(snap, &f);
 			assert_non_null(reuse);
