@@ -380,7 +380,7 @@ static struct sort_key make_key(const struct conn *conn, uint32_t proc)
 	};
 }
 
-/* decimal digits of @v below 100,000 */
+/* The decimal digits of @v, below 100,000. */
 static inline int digits(unsigned int v)
 {
 	return 1 + (v >= 10) + (v >= 100) + (v >= 1000) + (v >= 10000);
@@ -389,11 +389,12 @@ static inline int digits(unsigned int v)
 /* addr_text_len(), IPv4 worked out here: twice for every connection of every frame. */
 static inline int text_len(uint8_t family, const uint8_t *addr, uint16_t port)
 {
+	static const uint8_t octet[256] = { [0 ... 9] = 1, [10 ... 99] = 2, [100 ... 255] = 3 };
+
 	if (family != AF_INET)
 		return addr_text_len(family, addr, port);
 	/* "a.b.c.d:port" */
-	return digits(addr[0]) + digits(addr[1]) + digits(addr[2]) + digits(addr[3]) + 4 +
-	       digits(port);
+	return octet[addr[0]] + octet[addr[1]] + octet[addr[2]] + octet[addr[3]] + 4 + digits(port);
 }
 
 /*
@@ -421,7 +422,7 @@ static void add_extra(struct builder *b, const struct sort_key *key)
 }
 
 /* The longest address as text, with @conn's ends (its local one only if @local). */
-static void count_width(struct builder *b, const struct conn *conn, bool local)
+static inline void count_width(struct builder *b, const struct conn *conn, bool local)
 {
 	int len;
 
@@ -986,11 +987,32 @@ static void place_keys(struct builder *b, size_t nconns)
 }
 
 /* The next row, and its connection's slot in this frame's order when it is open. */
-static void emit_row(struct builder *b, const struct sort_key *key)
+static const struct snap_conn *emit_row(struct builder *b, const struct sort_key *key)
 {
-	write_row(b, &b->snap->conns[b->snap->nconns++], key);
+	struct snap_conn *row = &b->snap->conns[b->snap->nconns++];
+
+	write_row(b, row, key);
 	if (b->new_order && !key->conn->closed)
 		b->new_order[b->nnew_order++] = key->conn->slot;
+	return row;
+}
+
+/* count_conn() from the row just written of an open connection: what it reads is there. */
+static void count_row(struct builder *b, const struct snap_conn *row, const struct proc_slot *slot)
+{
+	struct node_stub *node = &b->stubs[slot->node];
+
+	if (slot->cgroup_id && row->cgroup_id && slot->cgroup_id != row->cgroup_id)
+		b->snap->stats.cgroup_mismatch++;
+	node->bytes_sent += row->bytes_sent;
+	node->bytes_received += row->bytes_received;
+	node->sent_delta += row->sent_delta;
+	node->received_delta += row->received_delta;
+	node->opened += row->fresh;
+	if (row->dir == CONN_IN)
+		node->conns_in++;
+	else
+		node->conns_out++;
 }
 
 /* A connection read at random soon: its lines asked for now. */
@@ -1111,6 +1133,7 @@ static bool take_in_order(struct builder *b)
 		ahead[j] = tracker_slot(tracker, b->prev_order[j]);
 	for (j = 0; j < b->nprev_order; j++) {
 		const struct conn *conn = ahead[j % PREFETCH_AHEAD];
+		const struct snap_conn *row;
 		bool same;
 		int c = 1;
 
@@ -1135,9 +1158,9 @@ static bool take_in_order(struct builder *b)
 		}
 		same = last.conn && same_local(conn, last.conn);
 		count_width(b, conn, !same);
-		if (shared != SNAP_NO_PROC)
-			count_conn(b, conn, &slot);
 		if (conn->closed) { /* last, with the others closed */
+			if (shared != SNAP_NO_PROC)
+				count_conn(b, conn, &slot);
 			key = make_key(conn, shared);
 			add_extra(b, &key);
 			continue;
@@ -1160,7 +1183,9 @@ static bool take_in_order(struct builder *b)
 		}
 		if (e < nopen && !c)
 			return false;
-		emit_row(b, &key);
+		row = emit_row(b, &key);
+		if (shared != SNAP_NO_PROC)
+			count_row(b, row, &slot);
 		last = key;
 		last_pid = pid;
 	}
