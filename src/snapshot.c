@@ -316,7 +316,7 @@ static const struct proc_slot *process(struct builder *b, const struct proc *pro
 
 static long process_node(struct builder *b, const struct proc *proc, uint32_t netns)
 {
-	const struct proc_slot *slot = process(b, proc, netns);
+	const struct proc_slot *slot = b->nslots ? process_of(b, proc, netns) : NULL;
 
 	return slot ? (long)slot->node : -1;
 }
