@@ -105,7 +105,8 @@ static void fill_container(struct snap_container *out, const struct proc *proc)
 	const struct proc_detail *d = proc ? proc->detail : NULL;
 
 	if (!d || d->gone || d->container.runtime == CT_RUNTIME_NONE) {
-		memset(out, 0, sizeof(*out));
+		/* Empty strings: only their first bytes, not the half KB (a node is written whole). */
+		out->runtime[0] = out->id[0] = out->name[0] = out->pod[0] = '\0';
 		return;
 	}
 	/* The container module made these printable already. */
