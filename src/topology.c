@@ -69,6 +69,7 @@ struct topology {
 	struct tracker *tracker;
 	uint32_t *lone; /* slots of the sockets never joined */
 	size_t nlone, lone_cap;
+	size_t nlone_in; /* of them, accepted ones: what a client could be joined to */
 	struct server_slot *servers;
 	size_t servers_size; /* a power of two */
 	uint32_t frame;
@@ -395,6 +396,7 @@ static void fold_socket(struct conn *conn, void *ctx)
 			topo->error = -ENOMEM;
 		else
 			topo->lone[topo->nlone++] = conn->slot;
+		topo->nlone_in += conn->dir == CONN_IN;
 		return;
 	}
 	if ((peer = peer_of(topo, conn))) {
@@ -478,10 +480,8 @@ static struct conn *server_for(struct topology *topo, const struct conn *client)
 /* Sockets never joined: accepted ones by tuple, then each client looks for its server. */
 static void join_lone_sockets(struct topology *topo)
 {
-	size_t nservers = 0, size = 64, mask, i;
+	size_t nservers = topo->nlone_in, size = 64, mask, i;
 
-	for (i = 0; i < topo->nlone; i++)
-		nservers += tracker_conn_at(topo->tracker, topo->lone[i])->dir == CONN_IN;
 	if (!nservers)
 		return; /* no client can join */
 	while (size < 2 * nservers + 2)
@@ -547,7 +547,7 @@ int topology_update(struct topology *topo, struct tracker *tracker)
 	topo->frame = (uint32_t)tracker_frame(tracker);
 	topo->stats.joined = 0;
 	topo->error = 0;
-	topo->nlone = 0;
+	topo->nlone = topo->nlone_in = 0;
 	/* Edges are reset as they are first counted on (count_on_edge()): not a pass of their own. */
 	if (!++topo->updates)
 		topo->updates = 1; /* 0 is a new edge's */
