@@ -987,11 +987,19 @@ static void place_keys(struct builder *b, size_t nconns)
 		b->failed = true;
 }
 
+/* How many rows ahead of the one written emit_row() asks for the memory of one. */
+#define ROW_AHEAD 16
+
 /* The next row, and its connection's slot in this frame's order when it is open. */
 static const struct snap_conn *emit_row(struct builder *b, const struct sort_key *key)
 {
 	struct snap_conn *row = &b->snap->conns[b->snap->nconns++];
 
+	/* Written in order, yet not foreseen by the hardware here (measured): asked for ahead. */
+	if (b->snap->nconns + ROW_AHEAD < b->snap->conns_cap) {
+		__builtin_prefetch(row + ROW_AHEAD, 1);
+		__builtin_prefetch((const char *)(row + ROW_AHEAD) + 64, 1);
+	}
 	write_row(b, row, key);
 	if (b->new_order && !key->conn->closed)
 		b->new_order[b->nnew_order++] = key->conn->slot;

@@ -380,6 +380,21 @@ static void count_lone(struct topology *topo, struct conn *conn)
 	count_on_edge(topo, entry, conn, true);
 }
 
+/* How many sockets ahead the pass over the lone ones asks for a socket. */
+#define LONE_AHEAD 8
+#define FOLD_AHEAD 16
+
+static void prefetch_conn(const struct conn *conn)
+{
+	const char *at = (const char *)conn;
+
+	if (!conn)
+		return;
+	__builtin_prefetch(at);
+	__builtin_prefetch(at + 64);
+	__builtin_prefetch(at + sizeof(*conn) - 1);
+}
+
 /*
  * Every socket once: a joined one with its peer, or on the edge it had with it when the peer is
  * gone (a server closing after its answer, a client lingering). Those never joined wait for the
@@ -391,6 +406,7 @@ static void fold_socket(struct conn *conn, void *ctx)
 	struct conn *peer;
 	struct edge_entry *entry = NULL;
 
+	prefetch_conn(tracker_slot(topo->tracker, conn->slot + FOLD_AHEAD));
 	if (!(conn->topo_state & TOPO_JOINED)) {
 		if (array_reserve(&topo->lone, topo->nlone, &topo->lone_cap, sizeof(*topo->lone)))
 			topo->error = -ENOMEM;
@@ -522,20 +538,6 @@ static void join_lone_sockets(struct topology *topo)
 		conn->topo_state |= TOPO_JOINED;
 		server->topo_state |= TOPO_JOINED;
 	}
-}
-
-/* How many sockets ahead the pass over the lone ones asks for a socket. */
-#define LONE_AHEAD 8
-
-static void prefetch_conn(const struct conn *conn)
-{
-	const char *at = (const char *)conn;
-
-	if (!conn)
-		return;
-	__builtin_prefetch(at);
-	__builtin_prefetch(at + 64);
-	__builtin_prefetch(at + sizeof(*conn) - 1);
 }
 
 int topology_update(struct topology *topo, struct tracker *tracker)
