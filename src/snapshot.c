@@ -55,8 +55,17 @@ struct builder {
 	uint64_t frame; /* tracker_frame(): which rows are fresh */
 	struct node_stub *stubs; /* the nodes, in the order they were met */
 	size_t nstubs, stubs_cap;
-	struct sort_key *keys; /* one per connection (scratch) */
+	struct sort_key *keys; /* one per connection: in the rows' memory, or scratch */
 	size_t nkeys, keys_cap;
+	bool keys_in_rows; /* keys live in snap->conns until the rows overwrite them */
+	/* The order of the frame before, when it can be followed (write_in_order()). */
+	const uint32_t *prev_order;
+	size_t nprev_order;
+	uint64_t prev_frame;
+	struct sort_key *extra; /* the keys of the others: new since that frame, or closed */
+	size_t nextra, extra_cap;
+	uint32_t *new_order; /* where this frame's order goes (snapshot.order), or NULL */
+	size_t nnew_order;
 	int width; /* the longest address as text */
 	size_t conn_cap, node_cap, edge_cap, proc_cap;
 	struct node_map nodes;
@@ -96,7 +105,8 @@ static void fill_container(struct snap_container *out, const struct proc *proc)
 	const struct proc_detail *d = proc ? proc->detail : NULL;
 
 	if (!d || d->gone || d->container.runtime == CT_RUNTIME_NONE) {
-		memset(out, 0, sizeof(*out));
+		/* Empty strings: only their first bytes, not the half KB (a node is written whole). */
+		out->runtime[0] = out->id[0] = out->name[0] = out->pod[0] = '\0';
 		return;
 	}
 	/* The container module made these printable already. */
@@ -261,6 +271,20 @@ static bool slots_reserve(struct builder *b, size_t n)
 	return true;
 }
 
+static const struct proc_slot *process(struct builder *b, const struct proc *proc, uint32_t netns);
+
+/* Process @proc met already in this snapshot, or process() to make it: once per connection. */
+static inline const struct proc_slot *process_of(struct builder *b, const struct proc *proc,
+						 uint32_t netns)
+{
+	size_t at;
+
+	for (at = slot_of(b, proc); b->slots[at].proc; at = (at + 1) & (b->nslots - 1))
+		if (b->slots[at].proc == proc)
+			return &b->slots[at];
+	return process(b, proc, netns);
+}
+
 /*
  * Process @proc in this snapshot: its shared part (name, container) and its node, made on first
  * sight and found again by pointer. NULL when out of memory.
@@ -293,7 +317,7 @@ static const struct proc_slot *process(struct builder *b, const struct proc *pro
 
 static long process_node(struct builder *b, const struct proc *proc, uint32_t netns)
 {
-	const struct proc_slot *slot = process(b, proc, netns);
+	const struct proc_slot *slot = b->nslots ? process_of(b, proc, netns) : NULL;
 
 	return slot ? (long)slot->node : -1;
 }
@@ -340,51 +364,87 @@ static bool text_exact(uint64_t text)
 	return text >> 62 != 3;
 }
 
-/*
- * A connection met: its key, and its share of its process node's counts. The row itself is
- * written later, in its place (write_row()).
- */
-static void write_row(struct builder *b, struct snap_conn *row, const struct sort_key *key);
 static bool row_kept(struct builder *b, const struct sort_key *key);
+static void write_row(struct builder *b, struct snap_conn *row, const struct sort_key *key);
 
-static void collect_conn(const struct conn *conn, void *ctx)
+/* @conn's key, with its process's shared part @proc (SNAP_NO_PROC: unknown). */
+static struct sort_key make_key(const struct conn *conn, uint32_t proc)
 {
-	struct builder *b = ctx;
-	struct snapshot *snap = b->snap;
-	struct ct_traffic shown;
-	struct sort_key *key;
-	struct node_stub *node;
-	const struct proc_slot *slot;
-	bool exact;
-	int len;
+	bool exact; /* text_exact() tells it from the text */
 
+	return (struct sort_key){
+		.text = addr_text_order(conn->family, conn->laddr, conn->lport, &exact),
+		.cookie = conn->cookie,
+		.conn = conn,
+		.proc = proc,
+		.bucket = (uint32_t)conn->closed << 1 | (conn->dir ? 1 : 0),
+	};
+}
+
+/* The decimal digits of @v, below 100,000. */
+static inline int digits(unsigned int v)
+{
+	return 1 + (v >= 10) + (v >= 100) + (v >= 1000) + (v >= 10000);
+}
+
+/* addr_text_len(), IPv4 worked out here: twice for every connection of every frame. */
+static inline int text_len(uint8_t family, const uint8_t *addr, uint16_t port)
+{
+	static const uint8_t octet[256] = { [0 ... 9] = 1, [10 ... 99] = 2, [100 ... 255] = 3 };
+
+	if (family != AF_INET)
+		return addr_text_len(family, addr, port);
+	/* "a.b.c.d:port" */
+	return octet[addr[0]] + octet[addr[1]] + octet[addr[2]] + octet[addr[3]] + 4 + digits(port);
+}
+
+/*
+ * Whether @conn was shown in the frame whose order is followed (b->prev_frame): it is in that
+ * order if it was open then. The others began since: tracker_added() lists them.
+ */
+static bool in_prev_frame(const struct builder *b, const struct conn *conn)
+{
+	return conn->first_frame <= b->prev_frame;
+}
+
+static void add_key(struct builder *b, const struct sort_key *key)
+{
 	if (b->nkeys == b->keys_cap) { /* never: there are as many keys as the tracker said */
 		b->failed = true;
 		return;
 	}
-	key = &b->keys[b->nkeys++];
-	*key = (struct sort_key){
-		.text = addr_text_order(conn->family, conn->laddr, conn->lport, &exact),
-		.cookie = conn->cookie,
-		.conn = conn,
-		.bucket = (uint32_t)conn->closed << 1 | (conn->dir ? 1 : 0),
-	};
-	len = addr_text_len(conn->family, conn->laddr, conn->lport);
-	if (len > b->width)
-		b->width = len;
-	len = addr_text_len(conn->family, conn->raddr, conn->rport);
-	if (len > b->width)
-		b->width = len;
-	if (!conn->proc || !(slot = process(b, conn->proc, conn->netns))) {
-		if (!row_kept(b, key))
-			b->nkeys--;
-		return;
+	b->keys[b->nkeys++] = *key;
+}
+
+static void add_extra(struct builder *b, const struct sort_key *key)
+{
+	if (grow(b, &b->extra, b->nextra, &b->extra_cap, sizeof(*b->extra)))
+		b->extra[b->nextra++] = *key;
+}
+
+/* The longest address as text, with @conn's ends (its local one only if @local). */
+static inline void count_width(struct builder *b, const struct conn *conn, bool local)
+{
+	int len;
+
+	if (local) {
+		len = text_len(conn->family, conn->laddr, conn->lport);
+		if (len > b->width)
+			b->width = len;
 	}
+	len = text_len(conn->family, conn->raddr, conn->rport);
+	if (len > b->width)
+		b->width = len;
+}
+
+/* The share of @conn, whose process has @slot, in its process node's counts. */
+static void count_conn(struct builder *b, const struct conn *conn, const struct proc_slot *slot)
+{
+	struct ct_traffic shown;
+	struct node_stub *node;
+
 	if (slot->cgroup_id && conn->cgroup_id && slot->cgroup_id != conn->cgroup_id)
-		snap->stats.cgroup_mismatch++;
-	key->proc = slot->shared + 1;
-	if (!row_kept(b, key))
-		b->nkeys--; /* its process still counts it, below */
+		b->snap->stats.cgroup_mismatch++;
 	node = &b->stubs[slot->node];
 	shown = tracker_conn_shown(b->in->tracker, conn);
 	node->bytes_sent += conn->traffic.bytes_sent;
@@ -399,6 +459,36 @@ static void collect_conn(const struct conn *conn, void *ctx)
 		else
 			node->conns_out++;
 	}
+}
+
+/*
+ * A connection's share of what is counted over them all: the longest address, and its process
+ * node's counts. Its process's slot (found or made), or NULL when it has none.
+ */
+static const struct proc_slot *account(struct builder *b, const struct conn *conn)
+{
+	const struct proc_slot *slot = NULL;
+
+	count_width(b, conn, true);
+	if (conn->proc && b->nslots)
+		slot = process_of(b, conn->proc, conn->netns);
+	if (slot)
+		count_conn(b, conn, slot);
+	return slot;
+}
+
+/*
+ * A connection met in a pass over them all: its share of the counts, and its key. The row itself
+ * is written later, in its place (write_row()).
+ */
+static void collect_conn(const struct conn *conn, void *ctx)
+{
+	struct builder *b = ctx;
+	const struct proc_slot *slot = account(b, conn);
+	struct sort_key key = make_key(conn, slot ? slot->shared + 1 : SNAP_NO_PROC);
+
+	if (row_kept(b, &key)) /* its process still counts it, above */
+		add_key(b, &key);
 }
 
 /*
@@ -615,6 +705,20 @@ static int u32_cmp(const void *pa, const void *pb)
 }
 
 /*
+ * The last @n keys' worth of the memory of @n rows. Keys sorted there can be read in order while
+ * the rows are written from the start: row i ends at i + 1 rows, key i + 1 starts at n rows less
+ * n - i - 1 keys, and (n - i - 1) * (row - key) >= 0 bytes separate them (row i overlaps only
+ * key i when i = n - 1, so write_row() is given a copy). The keys as collected lie at the start,
+ * clear of the tail while a key is no bigger than half a row.
+ */
+static struct sort_key *rows_tail(struct snapshot *snap, size_t n)
+{
+	_Static_assert(2 * sizeof(struct sort_key) <= sizeof(struct snap_conn),
+		       "keys are sorted within the rows' memory");
+	return (struct sort_key *)(snap->conns + n) - n;
+}
+
+/*
  * Sorts the keys: into buckets of (closed, pid, direction) by counting, in place (each key moves
  * straight to its bucket, as in American flag sort), then within each bucket.
  */
@@ -661,12 +765,13 @@ static int sort_rows(struct builder *b)
 	for (i = 0; i < nbuckets; i++)
 		next[i + 1] += next[i];
 	memcpy(end, next + 1, nbuckets * sizeof(*end));
-	to = scratch_alloc((n + 1) * sizeof(*to));
+	to = b->keys_in_rows ? rows_tail(snap, n) : scratch_alloc((n + 1) * sizeof(*to));
 	if (!to)
 		goto out;
 	for (i = 0; i < n; i++)
 		to[next[keys[i].bucket]++] = keys[i];
-	scratch_free(b->keys);
+	if (!b->keys_in_rows)
+		scratch_free(b->keys);
 	b->keys = keys = to;
 	for (i = 0; i < nbuckets; i++) {
 		size_t first = i ? end[i - 1] : 0;
@@ -796,7 +901,344 @@ static struct snapshot *recycle(struct snapshot *old)
 	snap->procs_cap = keep.procs_cap;
 	snap->nodes_cap = keep.nodes_cap;
 	snap->edges_cap = keep.edges_cap;
+	snap->order = keep.order;
+	snap->norder = keep.norder;
+	snap->order_frame = keep.order_frame;
+	snap->order_rows = keep.order_rows;
 	return snap;
+}
+
+/*
+ * Room for @n rows in @snap, all at once (growing by doubling would copy them over and over),
+ * and after them two orders of as many slots (snapshot.order): one read, the other written.
+ * Rows allocated elsewhere (a filtered copy's) have no such room: they are allocated again.
+ * Room for an eighth more is taken when growing, so that a count growing a little every frame
+ * does not allocate every frame: pages never written are not resident. The order *@order of
+ * @norder slots, if any, moves to the new memory.
+ */
+static bool rows_reserve(struct snapshot *snap, size_t n, const uint32_t **order, size_t norder)
+{
+	size_t cap = n + n / 8;
+	struct snap_conn *rows;
+
+	if (n <= snap->conns_cap && snap->order_rows == snap->conns)
+		return true;
+	rows = malloc(cap * (sizeof(*rows) + 2 * sizeof(*snap->order)));
+	if (rows && order && *order) {
+		uint32_t *to = (uint32_t *)(rows + cap); /* order_area(0) */
+
+		memcpy(to, *order, norder * sizeof(*to));
+		*order = to;
+	}
+	free(snap->conns);
+	snap->order = NULL;
+	snap->conns = rows;
+	snap->conns_cap = rows ? cap : 0;
+	snap->order_rows = rows;
+	return rows != NULL;
+}
+
+/* Order @k (0 or 1) of the two after the rows of @snap (rows_reserve()). */
+static uint32_t *order_area(const struct snapshot *snap, int k)
+{
+	return (uint32_t *)(snap->conns + snap->conns_cap) + (size_t)k * snap->conns_cap;
+}
+
+/* The order @snap kept from its frame, if it is still where rows_reserve() put it. */
+static void take_prev_order(struct builder *b)
+{
+	const struct snapshot *snap = b->snap;
+
+	if (snap->order_rows != snap->conns || snap->norder > snap->conns_cap ||
+	    (snap->order != order_area(snap, 0) && snap->order != order_area(snap, 1)))
+		return;
+	b->prev_order = snap->order;
+	b->nprev_order = snap->norder;
+	b->prev_frame = snap->order_frame;
+}
+
+/*
+ * Where the keys of @nconns connections are collected. When every row is kept, the rows' own
+ * memory holds them until the rows are written over them (rows_tail()): memory a reused
+ * snapshot has already, where scratch would be mapped and populated afresh every frame; and
+ * the order of the frame it held, if any, is followed (write_in_order()). A frame that keeps
+ * some rows only has room for those: its keys are scratch, and it keeps no order.
+ */
+static void place_keys(struct builder *b, size_t nconns)
+{
+	struct snapshot *snap = b->snap;
+
+	b->keys_cap = nconns;
+	b->keys_in_rows = !b->in->keep_row && nconns;
+	if (b->keys_in_rows) {
+		take_prev_order(b);
+		if (rows_reserve(snap, nconns, &b->prev_order, b->nprev_order)) {
+			b->keys = (struct sort_key *)snap->conns;
+			b->new_order = order_area(snap, b->prev_order == order_area(snap, 0));
+		} else {
+			b->prev_order = NULL;
+		}
+	} else {
+		b->keys = scratch_alloc((nconns + 1) * sizeof(*b->keys));
+	}
+	snap->order = NULL;
+	snap->norder = 0;
+	if (!b->keys)
+		b->failed = true;
+}
+
+/* How many rows ahead of the one written emit_row() asks for the memory of one. */
+#define ROW_AHEAD 16
+
+/* The next row, and its connection's slot in this frame's order when it is open. */
+static const struct snap_conn *emit_row(struct builder *b, const struct sort_key *key)
+{
+	struct snap_conn *row = &b->snap->conns[b->snap->nconns++];
+
+	/* Written in order, yet not foreseen by the hardware here (measured): asked for ahead. */
+	if (b->snap->nconns + ROW_AHEAD < b->snap->conns_cap) {
+		__builtin_prefetch(row + ROW_AHEAD, 1);
+		__builtin_prefetch((const char *)(row + ROW_AHEAD) + 64, 1);
+	}
+	write_row(b, row, key);
+	if (b->new_order && !key->conn->closed)
+		b->new_order[b->nnew_order++] = key->conn->slot;
+	return row;
+}
+
+/* count_conn() from the row just written of an open connection: what it reads is there. */
+static void count_row(struct builder *b, const struct snap_conn *row, const struct proc_slot *slot)
+{
+	struct node_stub *node = &b->stubs[slot->node];
+
+	if (slot->cgroup_id && row->cgroup_id && slot->cgroup_id != row->cgroup_id)
+		b->snap->stats.cgroup_mismatch++;
+	node->bytes_sent += row->bytes_sent;
+	node->bytes_received += row->bytes_received;
+	node->sent_delta += row->sent_delta;
+	node->received_delta += row->received_delta;
+	node->opened += row->fresh;
+	if (row->dir == CONN_IN)
+		node->conns_in++;
+	else
+		node->conns_out++;
+}
+
+/* A connection read at random soon: its lines asked for now. */
+static void prefetch_conn(const struct conn *conn)
+{
+	const char *at = (const char *)conn;
+
+	if (!conn)
+		return;
+	__builtin_prefetch(at);
+	__builtin_prefetch(at + 64);
+	__builtin_prefetch(at + sizeof(*conn) - 1);
+}
+
+static uint32_t key_pid(const struct builder *b, const struct sort_key *key)
+{
+	return key->proc != SNAP_NO_PROC ? b->snap->procs[key->proc - 1].pid : 0;
+}
+
+/*
+ * The rows' order, whole: open before closed, pid (0: unknown), direction, then key_cmp(). @px
+ * and @py are the keys' pids (key_pid()).
+ */
+static inline int place_cmp(uint32_t px, const struct sort_key *x, uint32_t py,
+			    const struct sort_key *y)
+{
+	if (x->bucket >> 1 != y->bucket >> 1)
+		return x->bucket >> 1 < y->bucket >> 1 ? -1 : 1;
+	if (px != py)
+		return px < py ? -1 : 1;
+	if ((x->bucket & 1) != (y->bucket & 1))
+		return (x->bucket & 1) < (y->bucket & 1) ? -1 : 1;
+	return key_cmp(x, y);
+}
+
+static int row_cmp(const struct builder *b, const struct sort_key *x, const struct sort_key *y)
+{
+	return place_cmp(key_pid(b, x), x, key_pid(b, y), y);
+}
+
+static int extra_cmp(const void *x, const void *y, void *b)
+{
+	return row_cmp(b, x, y);
+}
+
+/*
+ * The connections that began since the order's frame (tracker_added()), each once: counted, and
+ * their keys among the extra ones. Returns how many, or -1 when out of memory.
+ */
+static long take_added(struct builder *b)
+{
+	const struct tracker *tracker = b->in->tracker;
+	const uint32_t *listed;
+	size_t n = tracker_added(tracker, &listed), i;
+	uint32_t *slots = malloc((n + 1) * sizeof(*slots));
+	long found = 0;
+
+	if (!slots)
+		return -1;
+	if (n)
+		memcpy(slots, listed, n * sizeof(*slots));
+	qsort(slots, n, sizeof(*slots), u32_cmp); /* a slot listed twice comes once */
+	for (i = 0; i < n && !b->failed; i++) {
+		const struct conn *conn = tracker_slot(tracker, slots[i]);
+		const struct proc_slot *slot;
+		struct sort_key key;
+
+		if ((i && slots[i] == slots[i - 1]) || !conn || !conn->in_use ||
+		    in_prev_frame(b, conn))
+			continue;
+		slot = account(b, conn);
+		key = make_key(conn, slot ? slot->shared + 1 : SNAP_NO_PROC);
+		add_extra(b, &key);
+		found++;
+	}
+	free(slots);
+	return b->failed ? -1 : found;
+}
+
+/* Whether @a and @b have the same local address and port: the same text. */
+static inline bool same_local(const struct conn *a, const struct conn *b)
+{
+	return a->lport == b->lport && a->family == b->family &&
+	       !memcmp(a->laddr, b->laddr, sizeof(a->laddr));
+}
+
+/*
+ * Takes the rows in the order of the frame before (b->prev_order), without a pass over every
+ * connection and without sorting them again: a connection's place depends on whether it is
+ * closed, its process, direction, address and cookie, and only the first changes once it is
+ * open. So the connections that order lists stay in it while open, merged with the ones begun
+ * since (tracker_added(), sorted); those closed since go last, sorted. Each is counted as it is
+ * met (account()). Whatever the order and the list hold, the rows come out as a pass and a sort
+ * would make them, or not at all: each row the order gives must come after the one before (a
+ * process learnt late moves a row), and the connections found must be as many as the tracker
+ * has. False when either fails: the builder is then to start again (restart()).
+ */
+static bool take_in_order(struct builder *b)
+{
+	const struct tracker *tracker = b->in->tracker;
+	size_t total = tracker_conn_count(tracker), nopen = 0, e = 0, found = 0, j;
+	const struct proc *proc = NULL; /* the last row's: rows of a process come together */
+	struct proc_slot slot = { 0 }; /* proc's, a copy: process() may move them */
+	const struct conn *ahead[PREFETCH_AHEAD];
+	uint32_t shared = SNAP_NO_PROC, pid = 0, last_pid = 0, extra_pid = 0;
+	struct sort_key key, last = { 0 };
+	long added = take_added(b);
+
+	if (added < 0 || (size_t)added > total)
+		return false;
+	if (b->nextra)
+		qsort_r(b->extra, b->nextra, sizeof(*b->extra), extra_cmp, b);
+	while (nopen < b->nextra && !(b->extra[nopen].bucket >> 1))
+		nopen++;
+	if (nopen)
+		extra_pid = key_pid(b, &b->extra[0]);
+	for (j = 0; j < PREFETCH_AHEAD && j < b->nprev_order; j++)
+		ahead[j] = tracker_slot(tracker, b->prev_order[j]);
+	for (j = 0; j < b->nprev_order; j++) {
+		const struct conn *conn = ahead[j % PREFETCH_AHEAD];
+		const struct snap_conn *row;
+		bool same;
+		int c = 1;
+
+		if (j + PREFETCH_AHEAD < b->nprev_order) { /* asked for now, read in a while */
+			ahead[j % PREFETCH_AHEAD] =
+				tracker_slot(tracker, b->prev_order[j + PREFETCH_AHEAD]);
+			prefetch_conn(ahead[j % PREFETCH_AHEAD]);
+		}
+		if (!conn || !conn->in_use || !in_prev_frame(b, conn))
+			continue;
+		if (++found + (size_t)added > total || b->failed)
+			return false; /* listed twice: not an order this snapshot wrote */
+		if (conn->proc != proc || !conn->proc) {
+			const struct proc_slot *found_slot = NULL;
+
+			proc = conn->proc;
+			if (proc && b->nslots)
+				found_slot = process_of(b, proc, conn->netns);
+			slot = found_slot ? *found_slot : (struct proc_slot){ 0 };
+			shared = found_slot ? slot.shared + 1 : SNAP_NO_PROC;
+			pid = shared != SNAP_NO_PROC ? b->snap->procs[shared - 1].pid : 0;
+		}
+		same = last.conn && same_local(conn, last.conn);
+		count_width(b, conn, !same);
+		if (conn->closed) { /* last, with the others closed */
+			if (shared != SNAP_NO_PROC)
+				count_conn(b, conn, &slot);
+			key = make_key(conn, shared);
+			add_extra(b, &key);
+			continue;
+		}
+		if (same) { /* a server's sockets: one text */
+			key = last;
+			key.cookie = conn->cookie;
+			key.conn = conn;
+			key.proc = shared;
+			key.bucket = conn->dir ? 1 : 0;
+		} else {
+			key = make_key(conn, shared);
+		}
+		if (last.conn && place_cmp(last_pid, &last, pid, &key) >= 0)
+			return false;
+		for (; e < nopen && (c = place_cmp(extra_pid, &b->extra[e], pid, &key)) < 0; e++) {
+			emit_row(b, &b->extra[e]);
+			if (e + 1 < nopen)
+				extra_pid = key_pid(b, &b->extra[e + 1]);
+		}
+		if (e < nopen && !c)
+			return false;
+		row = emit_row(b, &key);
+		if (shared != SNAP_NO_PROC)
+			count_row(b, row, &slot);
+		last = key;
+		last_pid = pid;
+	}
+	if (found + (size_t)added != total || b->failed)
+		return false;
+	for (; e < nopen; e++)
+		emit_row(b, &b->extra[e]);
+	if (b->nextra > nopen)
+		qsort_r(b->extra + nopen, b->nextra - nopen, sizeof(*b->extra), extra_cmp, b);
+	for (; e < b->nextra; e++)
+		emit_row(b, &b->extra[e]);
+	return true;
+}
+
+/* Empties what take_in_order() made, for a pass over every connection instead. */
+static void restart(struct builder *b)
+{
+	if (b->nodes.at)
+		memset(b->nodes.at, 0, b->nodes.size * sizeof(*b->nodes.at));
+	memset(b->slots, 0, b->nslots * sizeof(*b->slots));
+	b->nstubs = 0;
+	b->snap->nprocs = 0;
+	b->snap->nconns = 0;
+	b->snap->stats.cgroup_mismatch = 0;
+	b->width = 0;
+	b->nextra = b->nnew_order = b->nkeys = 0;
+	b->prev_order = NULL;
+}
+
+/* The rows of every connection's key, sorted (after collect_conn()). */
+static int write_rows(struct builder *b)
+{
+	size_t i;
+
+	if (sort_rows(b))
+		return -ENOMEM;
+	for (i = 0; i < b->nkeys; i++) { /* rows in order; connections read at random: ask early */
+		struct sort_key key = b->keys[i]; /* the last row overlaps its key (rows_tail()) */
+
+		if (i + PREFETCH_AHEAD < b->nkeys)
+			prefetch_conn(b->keys[i + PREFETCH_AHEAD].conn);
+		emit_row(b, &key);
+	}
+	return 0;
 }
 
 struct snapshot *snapshot_take(const struct snapshot_input *in)
@@ -806,7 +1248,8 @@ struct snapshot *snapshot_take(const struct snapshot_input *in)
 	struct snapshot *snap = recycle(in->reuse); /* after reading @prev: it may be the same */
 	struct builder b = { .in = in, .snap = snap, .frame = tracker_frame(in->tracker) };
 	const struct tracker_stats *stats = tracker_stats(in->tracker);
-	size_t nconns = tracker_conn_count(in->tracker), i;
+	size_t nconns = tracker_conn_count(in->tracker);
+	bool in_order = false;
 
 	if (!snap)
 		return NULL;
@@ -816,50 +1259,40 @@ struct snapshot *snapshot_take(const struct snapshot_input *in)
 	snap->now_ns = in->now_ns;
 	snap->wall = in->wall;
 	fill_stats(snap, in, prev_ns, prev_events);
-	b.keys = scratch_alloc((nconns + 1) * sizeof(*b.keys));
-	b.keys_cap = nconns;
-	if (!b.keys)
-		b.failed = true;
+	place_keys(&b, nconns);
 	slots_reserve(&b, stats->processes);
-	if (!b.failed)
+	if (!b.failed && b.prev_order && !(in_order = take_in_order(&b)) && !b.failed)
+		restart(&b);
+	if (!b.failed && !in_order)
 		tracker_for_each_conn(in->tracker, collect_conn, &b);
-	/* Every row kept at once: growing by doubling would copy them over and over. */
-	if (b.nkeys > snap->conns_cap) {
-		free(snap->conns);
-		snap->conns = malloc(b.nkeys * sizeof(*snap->conns));
-		snap->conns_cap = snap->conns ? b.nkeys : 0;
-		if (!snap->conns)
-			b.failed = true;
-	}
+	if (!b.keys_in_rows && !b.failed && !rows_reserve(snap, b.nkeys, NULL, 0))
+		b.failed = true;
 	tracker_for_each_listener(in->tracker, copy_listener, &b);
 	if (in->topology)
 		topology_for_each_edge(in->topology, copy_edge, &b);
 	free(b.nodes.at);
-	free(b.slots);
 	if (!b.failed && make_nodes(&b))
 		b.failed = true;
 	free(b.stubs);
 	snap->nodes_cap = b.node_cap;
 	snap->edges_cap = b.edge_cap;
 	snap->procs_cap = b.proc_cap;
-	if (b.failed || sort_rows(&b)) {
+	if (!b.failed && !in_order && write_rows(&b))
+		b.failed = true;
+	free(b.slots); /* write_rows() finds processes again */
+	free(b.extra);
+	if (!b.keys_in_rows)
 		scratch_free(b.keys);
+	if (b.failed) {
 		snapshot__free(snap);
 		return NULL;
 	}
-	for (i = 0; i < b.nkeys; i++) { /* rows in order; connections read at random: ask early */
-		if (i + PREFETCH_AHEAD < b.nkeys) {
-			const char *ahead = (const char *)b.keys[i + PREFETCH_AHEAD].conn;
-
-			__builtin_prefetch(ahead);
-			__builtin_prefetch(ahead + 64);
-			__builtin_prefetch(ahead + sizeof(struct conn) - 1);
-		}
-		write_row(&b, &snap->conns[i], &b.keys[i]);
+	if (b.new_order) {
+		snap->order = b.new_order;
+		snap->norder = b.nnew_order;
+		snap->order_frame = b.frame;
 	}
-	snap->nconns = b.nkeys;
 	snap->addr_width = b.width;
-	scratch_free(b.keys);
 	if (snap->nedges)
 		qsort(snap->edges, snap->nedges, sizeof(*snap->edges), edge_cmp);
 	return snap;

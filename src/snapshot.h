@@ -149,6 +149,15 @@ struct snapshot {
 	size_t conns_cap, procs_cap, nodes_cap, edges_cap; /* allocated: for snapshot_input.reuse */
 	struct snap_node *nodes; /* processes by pid, then addresses */
 	struct snap_edge *edges; /* by server, port, client */
+	/*
+	 * Private to snapshot.c, for the next frame taken into this one's memory: the tracker slots
+	 * of the open rows, in row order, of the frame order_frame. They lie after the rows, in
+	 * memory allocated for them with the rows (order_rows: the rows it was allocated with).
+	 */
+	const uint32_t *order;
+	size_t norder;
+	uint64_t order_frame;
+	const struct snap_conn *order_rows;
 };
 
 struct snapshot_input {

@@ -24,7 +24,7 @@ struct edge_entry {
 	uint32_t id; /* what connections keep (struct conn's topo_edge, 1 + it) */
 	uint8_t shape; /* enum edge_shape of the socket that made it */
 	const struct proc *client_ref, *server_ref; /* the processes of the ends it made it with */
-	bool touched; /* had a connection this frame */
+	uint32_t update; /* the topology_update() that counted on it last (topology.updates) */
 	/* The final counts of the connections closed on the edge so far (client's view). */
 	uint64_t done_sent, done_received, done_retransmits;
 	UT_hash_handle hh;
@@ -69,9 +69,11 @@ struct topology {
 	struct tracker *tracker;
 	uint32_t *lone; /* slots of the sockets never joined */
 	size_t nlone, lone_cap;
+	size_t nlone_in; /* of them, accepted ones: what a client could be joined to */
 	struct server_slot *servers;
 	size_t servers_size; /* a power of two */
 	uint32_t frame;
+	uint32_t updates; /* topology_update() calls: an edge not counted on in this one is reset */
 	struct topology_stats stats;
 	int error;
 };
@@ -287,7 +289,13 @@ static void count_on_edge(struct topology *topo, struct edge_entry *entry, const
 	if (!entry)
 		return;
 	edge = &entry->edge;
-	entry->touched = true;
+	if (entry->update != topo->updates) { /* its first connection this frame: counts anew */
+		entry->update = topo->updates;
+		edge->active = 0;
+		edge->bytes_sent = edge->bytes_received = edge->retransmits = 0;
+		edge->sent_delta = edge->received_delta = 0;
+		edge->client_proc = edge->server_proc = NULL;
+	}
 	if (counted) {
 		if (!conn->closed)
 			edge->active++;
@@ -372,6 +380,21 @@ static void count_lone(struct topology *topo, struct conn *conn)
 	count_on_edge(topo, entry, conn, true);
 }
 
+/* How many sockets ahead the pass over the lone ones asks for a socket. */
+#define LONE_AHEAD 8
+#define FOLD_AHEAD 16
+
+static void prefetch_conn(const struct conn *conn)
+{
+	const char *at = (const char *)conn;
+
+	if (!conn)
+		return;
+	__builtin_prefetch(at);
+	__builtin_prefetch(at + 64);
+	__builtin_prefetch(at + sizeof(*conn) - 1);
+}
+
 /*
  * Every socket once: a joined one with its peer, or on the edge it had with it when the peer is
  * gone (a server closing after its answer, a client lingering). Those never joined wait for the
@@ -383,11 +406,13 @@ static void fold_socket(struct conn *conn, void *ctx)
 	struct conn *peer;
 	struct edge_entry *entry = NULL;
 
+	prefetch_conn(tracker_slot(topo->tracker, conn->slot + FOLD_AHEAD));
 	if (!(conn->topo_state & TOPO_JOINED)) {
 		if (array_reserve(&topo->lone, topo->nlone, &topo->lone_cap, sizeof(*topo->lone)))
 			topo->error = -ENOMEM;
 		else
 			topo->lone[topo->nlone++] = conn->slot;
+		topo->nlone_in += conn->dir == CONN_IN;
 		return;
 	}
 	if ((peer = peer_of(topo, conn))) {
@@ -471,10 +496,8 @@ static struct conn *server_for(struct topology *topo, const struct conn *client)
 /* Sockets never joined: accepted ones by tuple, then each client looks for its server. */
 static void join_lone_sockets(struct topology *topo)
 {
-	size_t nservers = 0, size = 64, mask, i;
+	size_t nservers = topo->nlone_in, size = 64, mask, i;
 
-	for (i = 0; i < topo->nlone; i++)
-		nservers += tracker_conn_at(topo->tracker, topo->lone[i])->dir == CONN_IN;
 	if (!nservers)
 		return; /* no client can join */
 	while (size < 2 * nservers + 2)
@@ -526,19 +549,18 @@ int topology_update(struct topology *topo, struct tracker *tracker)
 	topo->frame = (uint32_t)tracker_frame(tracker);
 	topo->stats.joined = 0;
 	topo->error = 0;
-	topo->nlone = 0;
-	for (entry = topo->edges; entry; entry = entry->hh.next) {
-		entry->touched = false;
-		entry->edge.active = 0;
-		entry->edge.bytes_sent = entry->edge.bytes_received = entry->edge.retransmits = 0;
-		entry->edge.sent_delta = entry->edge.received_delta = 0;
-		entry->edge.client_proc = entry->edge.server_proc = NULL;
-	}
+	topo->nlone = topo->nlone_in = 0;
+	/* Edges are reset as they are first counted on (count_on_edge()): not a pass of their own. */
+	if (!++topo->updates)
+		topo->updates = 1; /* 0 is a new edge's */
 	tracker_for_each_conn_mut(tracker, fold_socket, topo);
 	if (!topo->error)
 		join_lone_sockets(topo);
 	for (i = 0; i < topo->nlone && !topo->error; i++) {
 		struct conn *conn = tracker_conn_at(tracker, topo->lone[i]), *peer;
+
+		if (i + LONE_AHEAD < topo->nlone) /* read again, at random: gone from the caches */
+			prefetch_conn(tracker_slot(tracker, topo->lone[i + LONE_AHEAD]));
 
 		if ((peer = peer_of(topo, conn)))
 			count_joined(topo, conn, peer);
@@ -546,7 +568,8 @@ int topology_update(struct topology *topo, struct tracker *tracker)
 			count_lone(topo, conn);
 	}
 	HASH_ITER (hh, topo->edges, entry, tmp) {
-		if (entry->touched) { /* the open connections' counts, and the closed ones' */
+		if (entry->update ==
+		    topo->updates) { /* the open ones' counts, and the closed ones' */
 			entry->edge.bytes_sent += entry->done_sent;
 			entry->edge.bytes_received += entry->done_received;
 			entry->edge.retransmits += entry->done_retransmits;

@@ -35,6 +35,8 @@ struct conn_table {
 	uint32_t slot_mask;
 	uint32_t *closed; /* slots closed since the last end of frame */
 	size_t nclosed, closed_cap;
+	uint32_t *added; /* slots filled since the last end of frame (tracker_added()) */
+	size_t nadded, added_cap;
 };
 
 /* The counts a seeded connection had before live counting began (struct conn's has_base). */
@@ -254,6 +256,7 @@ void tracker__free(struct tracker *tracker)
 	free(tracker->conns.chunks);
 	free(tracker->conns.index);
 	free(tracker->conns.closed);
+	free(tracker->conns.added);
 	HASH_ITER (hh, tracker->bases, base, base_tmp) {
 		HASH_DEL(tracker->bases, base);
 		free(base);
@@ -478,6 +481,10 @@ static void conn_fill(struct tracker *tracker, struct conn *conn, const struct c
 	}
 	conn->cookie = event->cookie;
 	conn->first_frame = (uint32_t)tracker->frame;
+	if (!array_reserve(&tracker->conns.added, tracker->conns.nadded, &tracker->conns.added_cap,
+			   sizeof(*tracker->conns.added)))
+		tracker->conns.added[tracker->conns.nadded++] = slot;
+	/* else missing from the list: a reader that counts what it finds falls back to a pass */
 	conn->opened_ns = event->ts_ns;
 	conn->cgroup_id = event->cgroup_id;
 	conn->proc = proc_get(tracker, event);
@@ -857,6 +864,7 @@ void tracker_end_frame(struct tracker *tracker)
 		slot_free(t, conn);
 	}
 	t->nclosed = 0;
+	t->nadded = 0;
 	HASH_ITER (hh, tracker->procs, proc, proc_tmp) {
 		if (proc->proc.refs)
 			continue;
@@ -915,6 +923,17 @@ struct conn *tracker_conn_at(struct tracker *tracker, uint32_t slot)
 		return NULL;
 	conn = slot_conn(&tracker->conns, slot);
 	return conn->in_use ? conn : NULL;
+}
+
+size_t tracker_added(const struct tracker *tracker, const uint32_t **slots)
+{
+	*slots = tracker->conns.added;
+	return tracker->conns.nadded;
+}
+
+const struct conn *tracker_slot(const struct tracker *tracker, uint32_t slot)
+{
+	return slot < tracker->conns.used ? slot_conn(&tracker->conns, slot) : NULL;
 }
 
 void tracker_for_each_listener(const struct tracker *tracker, listener_visit_fn visit, void *ctx)

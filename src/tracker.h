@@ -164,6 +164,19 @@ typedef void (*conn_change_fn)(struct conn *conn, void *ctx);
 void tracker_for_each_conn_mut(struct tracker *tracker, conn_change_fn visit, void *ctx);
 struct conn *tracker_conn_at(struct tracker *tracker, uint32_t slot);
 
+/*
+ * The memory of @slot, whatever it holds now (in_use says whether a connection), or NULL past
+ * the slots handed out: for a reader that keeps slots across frames and may prefetch them.
+ */
+const struct conn *tracker_slot(const struct tracker *tracker, uint32_t slot);
+
+/*
+ * The slots of the connections that began in this frame (first_frame, since the last
+ * tracker_end_frame()), in *@slots: a slot may be listed twice or hold another connection since,
+ * and one may be missing (out of memory); read each with tracker_slot() and count what is found.
+ */
+size_t tracker_added(const struct tracker *tracker, const uint32_t **slots);
+
 typedef void (*conn_visit_fn)(const struct conn *conn, void *ctx);
 void tracker_for_each_conn(const struct tracker *tracker, conn_visit_fn visit, void *ctx);
 

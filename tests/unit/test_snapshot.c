@@ -195,12 +195,153 @@ static void kept_rows_are_the_filtered_ones(void **state)
 	tracker__free(t);
 }
 
+static bool keep_all(const struct snapshot *snap, const struct snap_conn *row, const void *ctx)
+{
+	(void)snap;
+	(void)row;
+	(void)ctx;
+	return true;
+}
+
+/* The same rows, field by field (a row's padding is not compared). */
+static void assert_same_rows(const struct snapshot *a, const struct snapshot *b)
+{
+	size_t j;
+
+	assert_int_equal(a->nconns, b->nconns);
+	for (j = 0; j < a->nconns; j++) {
+		const struct snap_conn *x = &a->conns[j], *y = &b->conns[j];
+
+		if (x->cookie != y->cookie)
+			fail_msg("row %zu: cookie %llu, not %llu", j, (unsigned long long)x->cookie,
+				 (unsigned long long)y->cookie);
+		assert_int_equal(x->pid, y->pid);
+		assert_int_equal(x->age_ns, y->age_ns);
+		assert_int_equal(x->bytes_sent, y->bytes_sent);
+		assert_int_equal(x->sent_delta, y->sent_delta);
+		assert_int_equal(x->received_delta, y->received_delta);
+		assert_int_equal(x->lport, y->lport);
+		assert_int_equal(x->dir, y->dir);
+		assert_int_equal(x->closed, y->closed);
+		assert_int_equal(x->fresh, y->fresh);
+		assert_memory_equal(x->laddr, y->laddr, sizeof(x->laddr));
+		assert_string_equal(snap_conn_comm(a, x), snap_conn_comm(b, y));
+	}
+	assert_int_equal(snapshot_addr_width(a), snapshot_addr_width(b));
+	assert_int_equal(a->nnodes, b->nnodes);
+	for (j = 0; j < a->nnodes; j++)
+		assert_string_equal(a->nodes[j].name, b->nodes[j].name);
+}
+
+/*
+ * A frame taken into the memory of the one before follows that frame's order, and must come out
+ * as a frame sorted afresh does (one that keeps its rows one by one sorts them all): through
+ * churn, owners learnt late (which move a row), a frame in between that kept only some rows, a
+ * filtered copy's memory and none.
+ */
+static void frames_taken_in_place_are_sorted_afresh(void **state)
+{
+	struct tracker *t = tracker__new(NULL);
+	struct snapshot *snap = NULL, *fresh;
+	struct snapshot_filter f;
+	static struct ct_event opened[40 * 61 + 1]; /* by cookie */
+	unsigned int seed = 5, frame, i;
+	__u64 next = 1, first = 1;
+
+	(void)state;
+	filter_init(&f);
+	f.port = 80;
+	for (frame = 1; frame <= 40; frame++) {
+		__u64 now = frame * SEC_NS;
+		struct snapshot *reuse = snap;
+		bool some = frame % 10 == 7; /* keeps only some rows: no order for the next */
+
+		for (i = 0; i < 60; i++) { /* new ones, and old ones closed */
+			struct ct_event e;
+			__u32 pid;
+
+			seed = seed * 1103515245 + 12345;
+			pid = (seed >> 8) % 6 ? 100 + (seed >> 12) % 30 : 0;
+			e = test_event(seed >> 20 & 1 ? CT_EV_ACCEPT : CT_EV_CONNECT, next++, now,
+				       pid, pid ? "p" : NULL);
+			some_address(seed >> 4, &e);
+			tracker_apply(t, &e);
+			opened[e.cookie] = e;
+			if ((seed >> 23) % 3 == 0 && first < next) {
+				e = test_event(CT_EV_CLOSE, first++, now, 0, NULL);
+				tracker_apply(t, &e);
+			}
+		}
+		if (frame % 4 == 0) /* a later record names the owner of some without */
+			for (i = 0; i < 200; i++) {
+				struct ct_event e = opened[next - 1 - i];
+
+				if (e.pid)
+					continue;
+				e.pid = e.tid = 99;
+				e.proc_start_ns = 99000;
+				e.flags &= (__u16)~CT_F_NO_TASK;
+				memcpy(e.comm, "late", 5);
+				tracker_apply(t, &e);
+			}
+		for (__u64 c = first; c < next; c++)
+			tracker_set_traffic(t, c,
+					    &(struct ct_traffic){ .bytes_sent = c * frame,
+								  .bytes_received = frame },
+					    false);
+		if (frame % 5 == 3) { /* two in one frame: the second order has what began since */
+			struct ct_event e = test_event(CT_EV_CONNECT, next++, now, 100, "p");
+
+			snap = snapshot_take(&(struct snapshot_input){
+				.tracker = t, .now_ns = now, .reuse = reuse });
+			assert_non_null(snap);
+			reuse = snap;
+			some_address(next, &e);
+			tracker_apply(t, &e);
+			opened[e.cookie] = e;
+		}
+		if (frame == 20) { /* the memory of a filtered copy, which has no order */
+			reuse = snapshot_filtered(snap, &f);
+			assert_non_null(reuse);
+			snapshot__free(snap);
+		} else if (frame == 30) {
+			snapshot__free(snap);
+			reuse = NULL;
+		}
+		fresh = snapshot_take(&(struct snapshot_input){
+			.tracker = t, .now_ns = now, .keep_row = keep_all });
+		snap = snapshot_take(
+			&(struct snapshot_input){ .tracker = t,
+						  .now_ns = now,
+						  .reuse = reuse,
+						  .keep_row = some ? keep_by_filter : NULL,
+						  .keep_ctx = &f });
+		assert_non_null(fresh);
+		assert_non_null(snap);
+		if (some) {
+			assert_null(snap->order);
+		} else {
+			size_t open = 0;
+
+			assert_same_rows(snap, fresh);
+			while (open < snap->nconns && !snap->conns[open].closed)
+				open++;
+			assert_int_equal(snap->norder, open); /* kept for the next frame */
+		}
+		snapshot__free(fresh);
+		tracker_end_frame(t);
+	}
+	snapshot__free(snap);
+	tracker__free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(rows_are_in_order),
 		cmocka_unit_test(rows_share_their_process),
 		cmocka_unit_test(kept_rows_are_the_filtered_ones),
+		cmocka_unit_test(frames_taken_in_place_are_sorted_afresh),
 	};
 
 	return cmocka_run_group_tests_name("snapshot", tests, NULL, NULL);

@@ -535,6 +535,34 @@ static void lookups_survive_churn(void **state)
 	tracker__free(t);
 }
 
+/* The connections begun in a frame are listed by slot until its end; a slot reused is listed again. */
+static void connections_begun_in_a_frame_are_listed(void **state)
+{
+	struct tracker *t = tracker__new(NULL);
+	const uint32_t *slots;
+	const struct conn *conn;
+
+	(void)state;
+	apply(t, CT_EV_CONNECT, 1, 10, 100);
+	apply(t, CT_EV_ACCEPT, 2, 11, 200);
+	assert_int_equal(tracker_added(t, &slots), 2);
+	conn = tracker_slot(t, slots[0]);
+	assert_true(conn && conn->in_use && conn->cookie == 1);
+	assert_int_equal(tracker_slot(t, slots[1])->cookie, 2);
+	assert_null(tracker_slot(t, 2)); /* never handed out */
+	tracker_end_frame(t);
+	assert_int_equal(tracker_added(t, &slots), 0);
+
+	apply(t, CT_EV_CLOSE, 1, 20, 0);
+	tracker_end_frame(t); /* slot 0 is free again */
+	assert_false(tracker_slot(t, 0)->in_use);
+	apply(t, CT_EV_CONNECT, 3, 30, 100);
+	assert_int_equal(tracker_added(t, &slots), 1);
+	assert_int_equal(slots[0], 0);
+	assert_int_equal(tracker_slot(t, 0)->cookie, 3);
+	tracker__free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -558,6 +586,7 @@ int main(void)
 		cmocka_unit_test(traffic_adds_live_counts_to_what_came_before),
 		cmocka_unit_test(children_sharing_their_listeners_cookie_stay_apart),
 		cmocka_unit_test(ids_by_tuple_match_records_and_dumps),
+		cmocka_unit_test(connections_begun_in_a_frame_are_listed),
 	};
 
 	return cmocka_run_group_tests_name("tracker", tests, NULL, NULL);
