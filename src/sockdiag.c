@@ -189,8 +189,7 @@ static int open_diag_socket(void)
 }
 
 /* A dump when @id is NULL, else an exact lookup of the socket @id names. */
-static int send_request(int fd, uint8_t family, uint32_t states, bool info,
-			const struct inet_diag_sockid *id)
+static int send_request(int fd, uint8_t family, uint32_t states, const struct inet_diag_sockid *id)
 {
 	struct {
 		struct nlmsghdr h;
@@ -204,7 +203,7 @@ static int send_request(int fd, uint8_t family, uint32_t states, bool info,
 		.r = {
 			.sdiag_family = family,
 			.sdiag_protocol = IPPROTO_TCP,
-			.idiag_ext = info ? 1 << (INET_DIAG_INFO - 1) : 0,
+			.idiag_ext = 1 << (INET_DIAG_INFO - 1),
 			.idiag_states = states,
 		},
 	};
@@ -262,7 +261,7 @@ static int recv_replies(int fd, void *buf, int dump, sockdiag_cb cb, void *ctx)
 	}
 }
 
-int sockdiag_dump(uint32_t states, bool info, sockdiag_cb cb, void *ctx)
+int sockdiag_dump(uint32_t states, sockdiag_cb cb, void *ctx)
 {
 	static const uint8_t families[] = { AF_INET, AF_INET6 };
 	void *buf = malloc(RECV_BUF_SIZE);
@@ -277,7 +276,7 @@ int sockdiag_dump(uint32_t states, bool info, sockdiag_cb cb, void *ctx)
 		return fd;
 	}
 	for (i = 0; i < sizeof(families) && !err; i++) {
-		err = send_request(fd, families[i], states, info, NULL);
+		err = send_request(fd, families[i], states, NULL);
 		if (!err)
 			err = recv_replies(fd, buf, 1, cb, ctx);
 	}
@@ -317,7 +316,7 @@ int sockdiag_lookup(const struct sockdiag_sock *key, struct sockdiag_sock *out)
 	if (!buf)
 		return -ENOMEM;
 	fd = open_diag_socket();
-	err = fd < 0 ? fd : send_request(fd, key->family, SOCKDIAG_ALL_STATES, true, &id);
+	err = fd < 0 ? fd : send_request(fd, key->family, SOCKDIAG_ALL_STATES, &id);
 	if (!err)
 		err = recv_replies(fd, buf, 0, lookup_cb, &res);
 	if (fd >= 0)

@@ -11,7 +11,6 @@
 #ifndef CONNTOP_SOCKDIAG_H
 #define CONNTOP_SOCKDIAG_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,12 +53,11 @@ int sockdiag_parse(const void *buf, size_t len, sockdiag_cb cb, void *ctx);
 
 /*
  * Dumps the TCP sockets of the current network namespace, IPv4 then IPv6, whose state is in
- * @states (SOCKDIAG_STATE() bits), calling @cb for each; with @info, each with its tcp_info
- * (bytes and retransmits: the costliest part of a dump). Returns 0 or a negative errno
+ * @states (SOCKDIAG_STATE() bits), calling @cb for each. Returns 0 or a negative errno
  * (-ETIMEDOUT if the kernel stops answering for 2 s). The kernel walks its hash tables while
  * sockets come and go: one socket can be missed or seen twice, which the next pass mends.
  */
-int sockdiag_dump(uint32_t states, bool info, sockdiag_cb cb, void *ctx);
+int sockdiag_dump(uint32_t states, sockdiag_cb cb, void *ctx);
 
 /*
  * Asks whether the socket @key names still exists: the same family, addresses and ports, and the
