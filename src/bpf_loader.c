@@ -124,38 +124,25 @@ static int check_btf(void)
 	return -ENOTSUP;
 }
 
-static bool tracefs_mounted(void)
-{
-	return access("/sys/kernel/tracing/events", F_OK) == 0 ||
-	       access("/sys/kernel/debug/tracing/events", F_OK) == 0;
-}
-
 /*
  * Classic tracepoints are found through tracefs. When the host has not mounted it, mount it in a
  * mount namespace of our own (slave, so later host mounts such as `ip netns add` still reach us):
  * the host's mount table stays as it was.
- * 0, or -errno, quietly (ensure_tracefs() says why).
  */
-static int mount_tracefs(void)
-{
-	if (tracefs_mounted())
-		return 0;
-	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) ||
-	    mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL))
-		return -errno;
-	log_debug("mounted tracefs at /sys/kernel/tracing in a private mount namespace");
-	return 0;
-}
-
 static int ensure_tracefs(void)
 {
-	int err = mount_tracefs();
-
-	if (err)
+	if (access("/sys/kernel/tracing/events", F_OK) == 0 ||
+	    access("/sys/kernel/debug/tracing/events", F_OK) == 0)
+		return 0;
+	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) ||
+	    mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL)) {
 		log_error("failed to mount tracefs at /sys/kernel/tracing: %s; mount it with "
 			  "'mount -t tracefs nodev /sys/kernel/tracing'",
-			  strerror(-err));
-	return err;
+			  strerror(errno));
+		return -errno;
+	}
+	log_debug("mounted tracefs at /sys/kernel/tracing in a private mount namespace");
+	return 0;
 }
 
 /*
@@ -614,16 +601,6 @@ static void close_attempt(struct bpf_source *src)
 	src->skel = NULL;
 	src->reorder = NULL;
 	src->perf_lost = 0;
-}
-
-bool bpf_source__prepare(enum hooks hooks)
-{
-	int v;
-
-	for (v = 0; v < V_COUNT; v++)
-		if (variant_allowed(v, hooks) && variant_family[v] == HOOKS_TRACEPOINT)
-			return mount_tracefs() == 0; /* else bpf_source__open() says why */
-	return true;
 }
 
 /* open -> configure -> load -> attach, with @v's hooks. 0, or -errno with the cause logged. */

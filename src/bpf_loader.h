@@ -43,14 +43,6 @@ struct bpf_source_opts {
 struct bpf_source;
 
 /*
- * Does now what loading needs the process to have a single thread for: mounting tracefs, when
- * the host has none and @hooks allow a variant that needs it, in a mount namespace of conntop's
- * own (unshare()). Returns whether threads may start before bpf_source__open(); when not, that
- * says why, if it matters.
- */
-bool bpf_source__prepare(enum hooks hooks);
-
-/*
  * Loads and attaches. On failure logs one line naming the cause and what to do, and returns a
  * negative errno.
  */

@@ -126,29 +126,22 @@ static int open_bpf(struct live *live, struct loop *loop, char *why, size_t whyl
 		.transport = opts->transport,
 		.hooks = opts->hooks,
 	};
-	struct seed_walk *walk = NULL;
+	struct seed_walk *walk;
 	int err;
 
-	/*
-	 * Who holds each socket is looked for in /proc by another thread, beside the loading of the
-	 * programs when it can be (it then walks again for what was made meanwhile), else beside
-	 * the dump.
-	 */
-	if (bpf_source__prepare(opts->hooks))
-		walk = seed_walk_start(opts->root, seed_list_sockets);
 	if (why)
 		log_capture_begin();
 	err = bpf_source__open(&live->bpf, &bpf_opts, on_record, live);
 	if (why)
 		log_capture_end(why, whylen);
-	if (err) {
-		seed_walk_free(walk);
+	if (err)
 		return err;
-	}
 	tracker_set_ids_by_tuple(live->tracker, !bpf_source__has_cookies(live->bpf));
-	if (!walk)
-		walk = seed_walk_start(opts->root, NULL);
-	/* The dump after attaching, never before: what opens in between is then seen twice, not lost. */
+	/*
+	 * After attaching, never before: what opens in between is then seen twice, not lost. Who
+	 * holds each socket is looked for in /proc by another process meanwhile.
+	 */
+	walk = seed_walk_start(opts->root);
 	err = seed_pass(live, true, walk);
 	seed_walk_free(walk);
 	if (!err && opts->heal_s > 0)

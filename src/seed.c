@@ -335,68 +335,33 @@ static void give_owner(struct ct_event *record, const struct proc_info *info)
 
 /*
  * The walk made ahead (seed_walk_start()) runs in a thread of its own: on the other CPU while
- * this one loads the programs or dumps the sockets. Started before the programs are attached, it
- * first lists the sockets that exist (@list): a socket that is not among them and that the walk
- * did not find may have been made after the walk went past its process, and before the programs
- * could see it, so only then is /proc walked again. A thread cannot unshare() its mount
- * namespace, so tracefs must be there before one starts (see bpf_source__tracefs_mounted()).
+ * this one dumps the sockets. It starts once the programs are attached, so tracefs (mounted in a
+ * mount namespace of our own when the host has none: unshare(), which a threaded process may not
+ * do) is there already.
  */
 struct seed_walk {
 	pthread_t thread;
 	bool joined;
 	const char *root;
-	seed_list_fn list; /* NULL: started after the attach, nothing to list */
-	uint32_t *before; /* sorted: the socket inodes listed before the walk began */
-	size_t nbefore;
-	int list_err;
 	struct owners owners;
 	int err;
 };
-
-static int u32_cmp(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-int seed_list_sockets(const char *root, uint32_t **inodes, size_t *n)
-{
-	struct seed_scan scan;
-	int err = seed_scan_run(&scan, root, 0);
-	size_t i;
-
-	*inodes = NULL;
-	*n = 0;
-	if (!err && scan.nrecords && !(*inodes = malloc(scan.nrecords * sizeof(**inodes))))
-		err = -ENOMEM;
-	for (i = 0; !err && i < scan.nrecords; i++)
-		if (scan.inodes[i])
-			(*inodes)[(*n)++] = scan.inodes[i];
-	seed_scan_release(&scan);
-	if (!err)
-		qsort(*inodes, *n, sizeof(**inodes), u32_cmp);
-	return err;
-}
 
 static void *walk_run(void *arg)
 {
 	struct seed_walk *walk = arg;
 
-	if (walk->list)
-		walk->list_err = walk->list(walk->root, &walk->before, &walk->nbefore);
 	walk->err = procfs_socket_owners(walk->root, add_owner, &walk->owners);
 	return NULL;
 }
 
-struct seed_walk *seed_walk_start(const char *root, seed_list_fn list)
+struct seed_walk *seed_walk_start(const char *root)
 {
 	struct seed_walk *walk = calloc(1, sizeof(*walk));
 
 	if (!walk)
 		return NULL;
 	walk->root = root;
-	walk->list = list;
 	if (pthread_create(&walk->thread, NULL, walk_run, walk)) {
 		free(walk);
 		return NULL;
@@ -423,54 +388,27 @@ void seed_walk_free(struct seed_walk *walk)
 		return;
 	walk_collect(walk, &owners); /* never collected: not needed after all */
 	free(owners.items);
-	free(walk->before);
 	free(walk);
 }
 
 /*
- * Whether a socket the walk did not find may have been made after it began: always when the walk
- * was started before the attach and the list of what existed then failed.
- */
-static bool maybe_newer(const struct seed_walk *walk, uint32_t inode)
-{
-	if (!walk->list)
-		return false; /* started after the attach: a newer socket has its own records */
-	return walk->list_err ||
-	       !bsearch(&inode, walk->before, walk->nbefore, sizeof(inode), u32_cmp);
-}
-
-static void free_cache(struct proc_cache **cache)
-{
-	struct proc_cache *entry, *tmp;
-
-	HASH_ITER (hh, *cache, entry, tmp) {
-		HASH_DEL(*cache, entry);
-		free(entry);
-	}
-}
-
-/*
  * Fills the owner of every record in @want (all when NULL) from /proc/<pid>/fd: from the walk
- * started ahead when there is one (then walks again for what it may have missed), else from a
- * walk now.
+ * started ahead when there is one, else from a walk now.
  */
 static void fill_owners(struct seed_scan *scan, const char *root, const unsigned char *want,
 			struct seed_walk *walk)
 {
 	struct owners owners = { 0 };
-	struct proc_cache *cache = NULL;
-	unsigned char *again = NULL;
-	size_t i, nagain = 0;
+	struct proc_cache *cache = NULL, *entry, *tmp;
+	size_t i;
 	int err = walk ? walk_collect(walk, &owners) : -ENOENT;
 
 	if (err) {
 		free(owners.items);
 		owners = (struct owners){ 0 };
 		err = procfs_socket_owners(root, add_owner, &owners);
-		scan->proc_walks++;
-		walk = NULL; /* this walk is after the attach */
 	}
-	if (err) {
+	if (err || !owners.n) {
 		free(owners.items);
 		return; /* rows without an owner are still right; /proc may be hidden from us */
 	}
@@ -482,21 +420,14 @@ static void fill_owners(struct seed_scan *scan, const char *root, const unsigned
 		if ((want && !want[i]) || !scan->inodes[i])
 			continue;
 		found = owner_of(&owners, scan->inodes[i]);
-		if (found) {
-			if ((info = cached_process(&cache, root, found->pid)))
-				give_owner(&scan->records[i], info);
-		} else if (walk && maybe_newer(walk, scan->inodes[i])) {
-			if (!again && !(again = calloc(scan->nrecords, 1)))
-				break; /* out of memory: those stay without an owner */
-			again[i] = 1;
-			nagain++;
-		}
+		if (found && (info = cached_process(&cache, root, found->pid)))
+			give_owner(&scan->records[i], info);
 	}
-	free_cache(&cache);
+	HASH_ITER (hh, cache, entry, tmp) {
+		HASH_DEL(cache, entry);
+		free(entry);
+	}
 	free(owners.items);
-	if (nagain)
-		fill_owners(scan, root, again, NULL);
-	free(again);
 }
 
 void seed_identify(const struct tracker *tracker, struct seed_scan *scan)

@@ -28,7 +28,6 @@ struct seed_scan {
 	size_t nnetns, netns_cap;
 	unsigned int errors; /* namespaces that could not be entered or dumped */
 	size_t untracked; /* sockets applying it found no room for (a table limit) */
-	unsigned int proc_walks; /* walks of /proc/<pid>/fd it made (not one made ahead) */
 	/* Every namespace a process or /run/netns names was found: one that none names is gone. */
 	bool all_found;
 	bool entered; /* another namespace was entered: return to ours */
@@ -50,22 +49,12 @@ void seed_scan_release(struct seed_scan *scan);
 void seed_identify(const struct tracker *tracker, struct seed_scan *scan);
 
 /*
- * Lists the socket inodes of every namespace's TCP sockets (seed_scan_run()), sorted, into
- * *@inodes (malloc'd, also on error). 0 or -errno.
- */
-typedef int (*seed_list_fn)(const char *root, uint32_t **inodes, size_t *n);
-int seed_list_sockets(const char *root, uint32_t **inodes, size_t *n);
-
-/*
  * A walk of every /proc/<pid>/fd for the owners of sockets, started now and run beside what comes
- * next, for seed_apply_initial(). Started once the programs are attached (@list NULL), it finds
- * every socket made before, and one made after is named by its own records. Started before they
- * are attached, to run beside their loading, it first lists the sockets that exist with @list
- * (seed_list_sockets()); seed_apply_initial() then walks again only when a socket neither listed
- * nor found is in its scan. The process must not unshare() its namespaces while it runs. NULL
- * when it cannot start: the walk is then made when needed. seed_walk_free() it, used or not.
+ * next (the dump), for seed_apply_initial(). Start it once the programs are attached: a socket
+ * made before is then found by it, one made after is named by its own records. NULL when it
+ * cannot start: the walk is then made when needed. seed_walk_free() it, used or not.
  */
-struct seed_walk *seed_walk_start(const char *root, seed_list_fn list);
+struct seed_walk *seed_walk_start(const char *root);
 void seed_walk_free(struct seed_walk *walk);
 
 /*

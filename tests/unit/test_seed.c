@@ -5,10 +5,8 @@
  */
 #include "test_util.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "seed.h"
 #include "tracker.h"
@@ -95,7 +93,7 @@ static void walk_ahead_finds_the_same_owners(void **state)
 	static const __u32 inodes[] = { 20001, 20002, 99999 };
 	struct seed_scan scan = scan_of(cookies, inodes, 3);
 	struct tracker *t = tracker__new(NULL);
-	struct seed_walk *walk = seed_walk_start(root, NULL), *unused = seed_walk_start(root, NULL);
+	struct seed_walk *walk = seed_walk_start(root), *unused = seed_walk_start(root);
 
 	(void)state;
 	assert_non_null(walk);
@@ -109,66 +107,6 @@ static void walk_ahead_finds_the_same_owners(void **state)
 	assert_null(conn_of(t, 3)->proc);
 	seed_scan_release(&scan);
 	tracker__free(t);
-}
-
-/* What a fake listing says existed before the walk began; listed[] inodes, or an error. */
-static const __u32 *listed;
-static size_t nlisted;
-static int list_err;
-
-static int list_fake(const char *unused, uint32_t **inodes, size_t *n)
-{
-	(void)unused;
-	*inodes = calloc(nlisted + 1, sizeof(**inodes));
-	memcpy(*inodes, listed, nlisted * sizeof(**inodes));
-	*n = nlisted;
-	return list_err;
-}
-
-/* Applies the scan of cookies 1-3 (inode 99999 held by nobody) with a walk made ahead. */
-static unsigned int walks_after_early_walk(const __u32 *before, size_t nbefore, int err,
-					   seed_list_fn list)
-{
-	static const __u64 cookies[] = { 1, 2, 3 };
-	static const __u32 inodes[] = { 20001, 20002, 99999 };
-	struct seed_scan scan = scan_of(cookies, inodes, 3);
-	struct tracker *t = tracker__new(NULL);
-	struct seed_walk *walk;
-	unsigned int walks;
-
-	listed = before;
-	nlisted = nbefore;
-	list_err = err;
-	walk = seed_walk_start(root, list);
-	assert_non_null(walk);
-	seed_apply_initial(t, &scan, root, walk);
-	seed_walk_free(walk);
-	assert_int_equal(conn_of(t, 1)->proc->key.pid, 100); /* found by the walk made ahead */
-	assert_ptr_equal(conn_of(t, 2)->proc, conn_of(t, 1)->proc);
-	assert_null(conn_of(t, 3)->proc);
-	walks = scan.proc_walks;
-	seed_scan_release(&scan);
-	tracker__free(t);
-	return walks;
-}
-
-/*
- * A walk made before the attach walks again only for a socket that it did not find and that was
- * not listed before it began (made in between, which no record will name).
- */
-static void early_walk_walks_again_only_for_newer_sockets(void **state)
-{
-	static const __u32 all[] = { 20001, 20002, 99999 }, older[] = { 20001, 20002 };
-
-	(void)state;
-	/* 99999 existed before: nobody holds it, and walking again would not change that. */
-	assert_int_equal(walks_after_early_walk(all, 3, 0, list_fake), 0);
-	/* 99999 is newer than the list: it may have been made after the walk passed its owner. */
-	assert_int_equal(walks_after_early_walk(older, 2, 0, list_fake), 1);
-	/* The list failed: anything not found may be newer. */
-	assert_int_equal(walks_after_early_walk(all, 3, -EPERM, list_fake), 1);
-	/* Started after the attach: a newer socket has records; no second walk. */
-	assert_int_equal(walks_after_early_walk(NULL, 0, 0, NULL), 0);
 }
 
 static void heal_pass_closes_the_lost_and_adds_the_missed(void **state)
@@ -336,7 +274,6 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(initial_pass_finds_owners_by_inode),
 		cmocka_unit_test(walk_ahead_finds_the_same_owners),
-		cmocka_unit_test(early_walk_walks_again_only_for_newer_sockets),
 		cmocka_unit_test(heal_pass_closes_what_a_gone_namespace_held),
 		cmocka_unit_test(heal_pass_closes_the_lost_and_adds_the_missed),
 		cmocka_unit_test(healthy_pass_corrects_nothing),
