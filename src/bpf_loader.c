@@ -124,25 +124,37 @@ static int check_btf(void)
 	return -ENOTSUP;
 }
 
+static bool tracefs_mounted(void)
+{
+	return access("/sys/kernel/tracing/events", F_OK) == 0 ||
+	       access("/sys/kernel/debug/tracing/events", F_OK) == 0;
+}
+
 /*
  * Classic tracepoints are found through tracefs. When the host has not mounted it, mount it in a
  * mount namespace of our own (slave, so later host mounts such as `ip netns add` still reach us):
- * the host's mount table stays as it was.
+ * the host's mount table stays as it was. 0, or -errno, quietly (ensure_tracefs() says why).
  */
-static int ensure_tracefs(void)
+static int mount_tracefs(void)
 {
-	if (access("/sys/kernel/tracing/events", F_OK) == 0 ||
-	    access("/sys/kernel/debug/tracing/events", F_OK) == 0)
+	if (tracefs_mounted())
 		return 0;
 	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) ||
-	    mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL)) {
-		log_error("failed to mount tracefs at /sys/kernel/tracing: %s; mount it with "
-			  "'mount -t tracefs nodev /sys/kernel/tracing'",
-			  strerror(errno));
+	    mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL))
 		return -errno;
-	}
 	log_debug("mounted tracefs at /sys/kernel/tracing in a private mount namespace");
 	return 0;
+}
+
+static int ensure_tracefs(void)
+{
+	int err = mount_tracefs();
+
+	if (err)
+		log_error("failed to mount tracefs at /sys/kernel/tracing: %s; mount it with "
+			  "'mount -t tracefs nodev /sys/kernel/tracing'",
+			  strerror(-err));
+	return err;
 }
 
 /*
@@ -158,8 +170,9 @@ static const struct btf *kernel_btf(struct bpf_source *src)
 }
 
 /*
- * Whether the running kernel has the tracepoint @group/@name: in tracefs when it is mounted (see
- * bpf_source__prepare()), else in its BTF (btf_trace_@name).
+ * Whether the running kernel has the tracepoint @group/@name: in tracefs when it is mounted
+ * (bpf_source__open() mounts it first when a variant may need it), else in its BTF
+ * (btf_trace_@name).
  */
 static bool has_tracepoint(struct bpf_source *src, const char *group, const char *name)
 {
@@ -677,6 +690,11 @@ int bpf_source__open(struct bpf_source **out, const struct bpf_source_opts *opts
 	src->on_record = on_record;
 	src->ctx = ctx;
 	src->ncpus = libbpf_num_possible_cpus();
+	for (v = 0; v < V_COUNT; v++) /* for the probes too: quietly, the variant says why */
+		if (variant_allowed(v, opts->hooks) && variant_family[v] == HOOKS_TRACEPOINT) {
+			mount_tracefs();
+			break;
+		}
 
 	/*
 	 * The best variant that loads and attaches. The first failure is the one the user reads;
