@@ -64,6 +64,7 @@ struct bpf_source {
 	int ncpus;
 	enum traffic_mode traffic;
 	bool sk_storage; /* TRAFFIC_BPF: counted in socket storage (else in the hash map) */
+	bool owner_iter; /* dump_socket_owners is loaded: owners without a walk of /proc */
 	bool batch_unsupported; /* bpf_map_lookup_batch is not there (before 5.6): key by key */
 };
 
@@ -71,6 +72,7 @@ struct bpf_source {
 
 _Static_assert(sizeof(struct ct_traffic_record) == CT_TRAFFIC_RECORD_SIZE,
 	       "kernel/user traffic record layout changed");
+_Static_assert(sizeof(struct ct_socket_owner) == 8, "kernel/user socket owner layout changed");
 
 int bpf_check_ringbuf_size(size_t size)
 {
@@ -283,7 +285,11 @@ static int choose_transport(struct bpf_source *src, enum transport wanted)
 	return 0;
 }
 
-static int configure(struct bpf_source *src, const struct bpf_source_opts *opts, bool sk_storage)
+/*
+ * @extras: what newer kernels have, tried first (see open_variant()): bytes in socket storage
+ * when wanted, and the iterator over every process's files for the sockets' owners.
+ */
+static int configure(struct bpf_source *src, const struct bpf_source_opts *opts, bool extras)
 {
 	struct conntop_bpf *skel = src->skel;
 	int err = choose_transport(src, opts->transport);
@@ -296,7 +302,10 @@ static int configure(struct bpf_source *src, const struct bpf_source_opts *opts,
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.traffic, opts->traffic_max ?: 1);
 	skel->rodata->have_cookies = bpf_source__has_cookies(src);
-	src->traffic = choose_traffic(src, opts->traffic, sk_storage);
+	src->traffic =
+		choose_traffic(src, opts->traffic, extras && sk_storage_wanted(src, opts->traffic));
+	src->owner_iter = extras;
+	bpf_program__set_autoload(skel->progs.dump_socket_owners, extras);
 	/* Wake the reader early only when a quarter of the ring waits; it drains on its tick. */
 	skel->rodata->wakeup_bytes = opts->ringbuf_size / 4;
 	return err;
@@ -383,12 +392,28 @@ static int attach_hook(struct hook hook)
 	return 0;
 }
 
-/* The iterator over every socket's storage, read at each refresh (see read_sk_traffic). */
-static int attach_iterator(struct conntop_bpf *skel)
+/*
+ * The iterators: over every process's files, read at start (see bpf_source__socket_owners), and
+ * over every socket's storage, read at each refresh (see read_sk_traffic).
+ */
+static int attach_iterators(struct conntop_bpf *skel)
 {
 	LIBBPF_OPTS(bpf_iter_attach_opts, opts);
 	union bpf_iter_link_info info = {};
 
+	if (bpf_program__autoload(skel->progs.dump_socket_owners)) {
+		skel->links.dump_socket_owners =
+			bpf_program__attach_iter(skel->progs.dump_socket_owners, NULL);
+		if (!skel->links.dump_socket_owners) {
+			int err = -errno;
+
+			log_error(
+				"failed to attach the socket owner iterator: %s; see 'conntop -v' "
+				"for details",
+				strerror(-err));
+			return err;
+		}
+	}
 	if (!bpf_program__autoload(skel->progs.dump_sk_traffic))
 		return 0;
 	info.map.map_fd = bpf_map__fd(skel->maps.sk_traffic);
@@ -421,7 +446,7 @@ static int attach(struct conntop_bpf *skel, enum variant v)
 		err = attach_hook(hooks[i]);
 	for (i = 0; i < sizeof(traffic) / sizeof(traffic[0]) && !err; i++)
 		err = attach_hook(traffic[i]);
-	return err ? err : attach_iterator(skel);
+	return err ? err : attach_iterators(skel);
 }
 
 static void explain_load_failure(int err)
@@ -618,12 +643,13 @@ static void close_attempt(struct bpf_source *src)
 
 /* open -> configure -> load -> attach, with @v's hooks. 0, or -errno with the cause logged. */
 static int open_variant_once(struct bpf_source *src, const struct bpf_source_opts *opts,
-			     enum variant v, bool sk_storage)
+			     enum variant v, bool extras)
 {
 	int err;
 
 	log_debug("hooks %s: trying%s", variant_names[v],
-		  sk_storage ? ", bytes in socket storage" : "");
+		  extras ? " with the owner iterator and, if bytes are counted, socket storage" :
+			   "");
 	src->variant = v;
 	if (variant_family[v] == HOOKS_TRACEPOINT && (err = ensure_tracefs()))
 		return err;
@@ -634,7 +660,7 @@ static int open_variant_once(struct bpf_source *src, const struct bpf_source_opt
 		return err;
 	}
 	choose_hooks(src->skel, v);
-	err = configure(src, opts, sk_storage);
+	err = configure(src, opts, extras);
 	if (err) {
 		log_error("failed to configure the eBPF maps: %s", strerror(-err));
 		return err;
@@ -649,9 +675,11 @@ static int open_variant_once(struct bpf_source *src, const struct bpf_source_opt
 }
 
 /*
- * Variant @v, its bytes counted in socket storage if the kernel seems to have it, else, or when
- * it refuses it (tracing programs may use socket storage from 5.11, the iterator's helpers from
- * 5.12), in the hash map. Only the last attempt's errors reach the user unless @demoted.
+ * Variant @v, first with what newer kernels have (configure()'s extras): an iterator over every
+ * process's files (5.8+), bytes in socket storage if the kernel seems to have it (tracing programs
+ * may use it from 5.11, the iterator's helpers from 5.12). When the kernel refuses either, again
+ * without both: owners from /proc, bytes in the hash map. Only the last attempt's errors reach
+ * the user unless @demoted.
  */
 static int open_variant(struct bpf_source *src, const struct bpf_source_opts *opts, enum variant v,
 			bool demoted)
@@ -659,17 +687,15 @@ static int open_variant(struct bpf_source *src, const struct bpf_source_opts *op
 	int err;
 
 	src->variant = v; /* for sk_storage_wanted: whether its programs have cookies */
-	if (sk_storage_wanted(src, opts->traffic)) {
-		log_demote_errors(1);
-		err = open_variant_once(src, opts, v, true);
-		log_demote_errors(demoted);
-		if (!err)
-			return 0;
-		log_debug("hooks %s: failed with bytes in socket storage (%s); trying again with "
-			  "the hash map",
-			  variant_names[v], strerror(-err));
-		close_attempt(src);
-	}
+	log_demote_errors(1);
+	err = open_variant_once(src, opts, v, true);
+	log_demote_errors(demoted);
+	if (!err)
+		return 0;
+	log_debug("hooks %s: failed with the owner iterator or socket storage (%s); trying again "
+		  "without",
+		  variant_names[v], strerror(-err));
+	close_attempt(src);
 	return open_variant_once(src, opts, v, false);
 }
 
@@ -729,6 +755,9 @@ int bpf_source__open(struct bpf_source **out, const struct bpf_source_opts *opts
 		log_info("bytes: counted in %s", src->sk_storage ?
 							 "socket storage, read by an iterator" :
 							 "a hash map keyed by socket cookie");
+	log_info("socket owners at start: %s",
+		 src->owner_iter ? "from the kernel's iterator over process files" :
+				   "from a walk of /proc/<pid>/fd");
 	if (src->variant == V_TP || src->variant == V_KPROBE)
 		log_warn("hooks %s: a run the kernel skips because another BPF program runs on the "
 			 "same CPU is not counted by kernels before 6.7; healing corrects what it "
@@ -930,49 +959,102 @@ static int read_traffic_by_key(struct bpf_source *src, int fd, traffic_fn fn, vo
 	return errno == ENOENT ? n : -errno;
 }
 
-/* Hands on the whole records in @buf; returns how many bytes of a record are left at its end. */
-static size_t hand_records(unsigned char *buf, size_t len, traffic_fn fn, void *ctx, int *n)
-{
-	size_t off;
+/* A record an iterator wrote; 0 to go on, or a negative errno to stop with it. */
+typedef int (*iter_record_fn)(void *ctx, const void *record);
 
-	for (off = 0; off + sizeof(struct ct_traffic_record) <= len;
-	     off += sizeof(struct ct_traffic_record)) {
-		struct ct_traffic_record r;
-
-		memcpy(&r, buf + off, sizeof(r));
-		fn(ctx, r.cookie, &r.traffic);
-		(*n)++;
-	}
-	memmove(buf, buf + off, len - off);
-	return len - off;
-}
+#define ITER_BUF_SIZE (128 * 1024)
 
 /*
- * Every socket's storage, through a new instance of the iterator: the kernel writes one record a
- * socket, as many as fit in each read (its buffer: 8 pages).
+ * Reads a new instance of the iterator @link: the kernel writes records of @size bytes, as many as
+ * fit in each read (its buffer: 8 pages), and each whole one goes to @fn. Returns how many, or a
+ * negative errno.
  */
-static int read_sk_traffic(struct bpf_source *src, traffic_fn fn, void *ctx)
+static int read_iterator(struct bpf_link *link, size_t size, iter_record_fn fn, void *ctx)
 {
-	static unsigned char buf[TRAFFIC_BATCH * sizeof(struct ct_traffic_record)];
-	int fd = bpf_iter_create(bpf_link__fd(src->skel->links.dump_sk_traffic)), n = 0;
-	size_t have = 0;
+	unsigned char *buf = malloc(ITER_BUF_SIZE);
+	int fd = bpf_iter_create(bpf_link__fd(link)), n = 0, err = 0;
+	size_t have = 0, off;
 	ssize_t got;
 
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		got = read(fd, buf + have, sizeof(buf) - have);
+	if (fd < 0 || !buf) {
+		err = fd < 0 ? -errno : -ENOMEM;
+		goto out;
+	}
+	while (!err) {
+		got = read(fd, buf + have, ITER_BUF_SIZE - have);
 		/* EAGAIN: the kernel walked its most objects a read may (a million) and wrote none. */
 		if (got < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
-		if (got <= 0)
+		if (got <= 0) {
+			err = got < 0 ? -errno : 0;
 			break;
-		have = hand_records(buf, have + (size_t)got, fn, ctx, &n);
+		}
+		have += (size_t)got;
+		for (off = 0; !err && off + size <= have; off += size, n++)
+			err = fn(ctx, buf + off);
+		memmove(buf, buf + off, have - off);
+		have -= off;
 	}
-	if (got < 0)
-		n = -errno;
-	close(fd);
-	return n;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return err ? err : n;
+}
+
+struct traffic_reader {
+	traffic_fn fn;
+	void *ctx;
+};
+
+static int hand_traffic(void *ctx, const void *record)
+{
+	const struct traffic_reader *reader = ctx;
+	struct ct_traffic_record r;
+
+	memcpy(&r, record, sizeof(r));
+	reader->fn(reader->ctx, r.cookie, &r.traffic);
+	return 0;
+}
+
+/* Every socket's storage, through a new instance of its iterator: one record a socket. */
+static int read_sk_traffic(struct bpf_source *src, traffic_fn fn, void *ctx)
+{
+	struct traffic_reader reader = { fn, ctx };
+
+	return read_iterator(src->skel->links.dump_sk_traffic, sizeof(struct ct_traffic_record),
+			     hand_traffic, &reader);
+}
+
+struct owner_reader {
+	owner_fn fn;
+	void *ctx;
+};
+
+static int hand_owner(void *ctx, const void *record)
+{
+	const struct owner_reader *reader = ctx;
+	struct ct_socket_owner r;
+
+	memcpy(&r, record, sizeof(r));
+	return reader->fn(reader->ctx, r.inode, (int)r.pid);
+}
+
+bool bpf_source__has_owners(const struct bpf_source *src)
+{
+	return src->owner_iter;
+}
+
+int bpf_source__socket_owners(struct bpf_source *src, owner_fn fn, void *ctx)
+{
+	struct owner_reader reader = { fn, ctx };
+	int n;
+
+	if (!src->owner_iter)
+		return -ENOTSUP;
+	n = read_iterator(src->skel->links.dump_socket_owners, sizeof(struct ct_socket_owner),
+			  hand_owner, &reader);
+	return n < 0 ? n : 0;
 }
 
 int bpf_source__read_traffic(struct bpf_source *src, traffic_fn fn, void *ctx)

@@ -96,6 +96,16 @@ typedef void (*traffic_fn)(void *ctx, uint64_t cookie, const struct ct_traffic *
  */
 int bpf_source__read_traffic(struct bpf_source *src, traffic_fn fn, void *ctx);
 
+/*
+ * Who holds each socket: @fn once per socket file of every process (the socket's inode and the
+ * pid that holds it; 0 to go on, or a negative errno to stop with it), from the kernel's iterator
+ * over every process's files. Safe beside the other calls, from another thread. 0 or a negative
+ * errno: -ENOTSUP when the kernel has no such iterator (bpf_source__has_owners()).
+ */
+typedef int (*owner_fn)(void *ctx, uint32_t inode, int pid);
+bool bpf_source__has_owners(const struct bpf_source *src);
+int bpf_source__socket_owners(struct bpf_source *src, owner_fn fn, void *ctx);
+
 /* Checks a --ringbuf-size value. 0 or -EINVAL. */
 int bpf_check_ringbuf_size(size_t size);
 

@@ -114,6 +114,11 @@ static int open_heal_timer(struct live *live, struct loop *loop)
 	return err;
 }
 
+static int socket_owners(void *bpf, int (*cb)(void *ctx, uint32_t inode, int pid), void *ctx)
+{
+	return bpf_source__socket_owners(bpf, cb, ctx);
+}
+
 /* Loads and attaches; 0, or -errno with the cause logged (or, given @why, kept there). */
 static int open_bpf(struct live *live, struct loop *loop, char *why, size_t whylen)
 {
@@ -139,9 +144,11 @@ static int open_bpf(struct live *live, struct loop *loop, char *why, size_t whyl
 	tracker_set_ids_by_tuple(live->tracker, !bpf_source__has_cookies(live->bpf));
 	/*
 	 * After attaching, never before: what opens in between is then seen twice, not lost. Who
-	 * holds each socket is looked for in /proc by another process meanwhile.
+	 * holds each socket is looked for by another thread meanwhile: by the kernel's iterator
+	 * over every process's files when it has one, else in /proc.
 	 */
-	walk = seed_walk_start(opts->root);
+	walk = seed_walk_start(opts->root, bpf_source__has_owners(live->bpf) ? socket_owners : NULL,
+			       live->bpf);
 	err = seed_pass(live, true, walk);
 	seed_walk_free(walk);
 	if (!err && opts->heal_s > 0)

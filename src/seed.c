@@ -343,6 +343,8 @@ struct seed_walk {
 	pthread_t thread;
 	bool joined;
 	const char *root;
+	seed_owners_fn find; /* NULL: walk /proc */
+	void *find_ctx;
 	struct owners owners;
 	int err;
 };
@@ -351,17 +353,20 @@ static void *walk_run(void *arg)
 {
 	struct seed_walk *walk = arg;
 
-	walk->err = procfs_socket_owners(walk->root, add_owner, &walk->owners);
+	walk->err = walk->find ? walk->find(walk->find_ctx, add_owner, &walk->owners) :
+				 procfs_socket_owners(walk->root, add_owner, &walk->owners);
 	return NULL;
 }
 
-struct seed_walk *seed_walk_start(const char *root)
+struct seed_walk *seed_walk_start(const char *root, seed_owners_fn owners, void *ctx)
 {
 	struct seed_walk *walk = calloc(1, sizeof(*walk));
 
 	if (!walk)
 		return NULL;
 	walk->root = root;
+	walk->find = owners;
+	walk->find_ctx = ctx;
 	if (pthread_create(&walk->thread, NULL, walk_run, walk)) {
 		free(walk);
 		return NULL;

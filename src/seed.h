@@ -49,12 +49,20 @@ void seed_scan_release(struct seed_scan *scan);
 void seed_identify(const struct tracker *tracker, struct seed_scan *scan);
 
 /*
- * A walk of every /proc/<pid>/fd for the owners of sockets, started now and run beside what comes
- * next (the dump), for seed_apply_initial(). Start it once the programs are attached: a socket
- * made before is then found by it, one made after is named by its own records. NULL when it
- * cannot start: the walk is then made when needed. seed_walk_free() it, used or not.
+ * Finds who holds each socket: @cb(@cb_ctx, inode, pid) for every socket file of every process.
+ * 0 or a negative errno (then /proc is walked instead).
  */
-struct seed_walk *seed_walk_start(const char *root);
+typedef int (*seed_owners_fn)(void *ctx, int (*cb)(void *cb_ctx, uint32_t inode, int pid),
+			      void *cb_ctx);
+
+/*
+ * A search for the owners of sockets, started now and run in a thread beside what comes next
+ * (the dump), for seed_apply_initial(): by @owners(@ctx, ...) when given (the kernel's iterator),
+ * else by a walk of every /proc/<pid>/fd. Start it once the programs are attached: a socket made
+ * before is then found by it, one made after is named by its own records. NULL when it cannot
+ * start: the walk is then made when needed. seed_walk_free() it, used or not.
+ */
+struct seed_walk *seed_walk_start(const char *root, seed_owners_fn owners, void *ctx);
 void seed_walk_free(struct seed_walk *walk);
 
 /*

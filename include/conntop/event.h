@@ -61,6 +61,15 @@ struct ct_traffic_record {
 	struct ct_traffic traffic;
 };
 
+/*
+ * What the socket-owner iterator (dump_socket_owners) writes for each socket file a process
+ * holds: the socket's inode and the holder's process id (init pid namespace).
+ */
+struct ct_socket_owner {
+	__u32 inode;
+	__u32 pid;
+};
+
 struct ct_event {
 	__u64 ts_ns; /* bpf_ktime_get_ns() (CLOCK_MONOTONIC) when it happened */
 	__u64 cookie; /* socket cookie: unique per boot, the socket's identity */

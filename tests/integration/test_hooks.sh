@@ -35,6 +35,19 @@ done
 check "old connection seeded by every variant" \
 	wait_until 10 eval 'for h in "${variants[@]}"; do
 		grep -q "\"remote_port\":$PORT_OLD" "$TMP/$h.out" || exit 1; done'
+# Its owner, found at start by the kernel's iterator over every process's files (-v says so):
+# the pid of the process that holds it, in every variant.
+owner_seeded() {
+	jq -e --argjson pid "$PID_old_client" --argjson port $PORT_OLD \
+		'select(any(.connections[]; .remote_port == $port and .pid == $pid))' "$TMP/$1.out" \
+		>/dev/null
+}
+check "old connection seeded with its owner's pid by every variant" \
+	eval 'for h in "${variants[@]}"; do owner_seeded "$h" || exit 1; done'
+"$CONNTOP" -b -n 1 -v --format json >/dev/null 2>"$TMP/owners.err"
+check "-v: owners at start come from the kernel's iterator" \
+	grep -q "socket owners at start: from the kernel's iterator over process files" \
+	"$TMP/owners.err"
 start server "$TCPFIXTURE" burst-serve 127.0.0.1 $PORT $N -t 60
 wait_line server '^listening'
 start client "$TCPFIXTURE" burst 127.0.0.1 $PORT $N -j 4 -t 60

@@ -5,6 +5,7 @@
  */
 #include "test_util.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -93,7 +94,8 @@ static void walk_ahead_finds_the_same_owners(void **state)
 	static const __u32 inodes[] = { 20001, 20002, 99999 };
 	struct seed_scan scan = scan_of(cookies, inodes, 3);
 	struct tracker *t = tracker__new(NULL);
-	struct seed_walk *walk = seed_walk_start(root), *unused = seed_walk_start(root);
+	struct seed_walk *walk = seed_walk_start(root, NULL, NULL),
+			 *unused = seed_walk_start(root, NULL, NULL);
 
 	(void)state;
 	assert_non_null(walk);
@@ -105,6 +107,57 @@ static void walk_ahead_finds_the_same_owners(void **state)
 	assert_string_equal(conn_of(t, 1)->proc->comm, "sshd");
 	assert_ptr_equal(conn_of(t, 2)->proc, conn_of(t, 1)->proc);
 	assert_null(conn_of(t, 3)->proc);
+	seed_scan_release(&scan);
+	tracker__free(t);
+}
+
+/* An owner search as the kernel's iterator makes one: inode 20001 held by pid 200 only. */
+static int owners_fake(void *ctx, int (*cb)(void *cb_ctx, uint32_t inode, int pid), void *cb_ctx)
+{
+	int *calls = ctx;
+
+	(*calls)++;
+	return cb(cb_ctx, 20001, 200);
+}
+
+static int owners_failing(void *ctx, int (*cb)(void *cb_ctx, uint32_t inode, int pid), void *cb_ctx)
+{
+	int *calls = ctx;
+
+	(void)cb;
+	(void)cb_ctx;
+	(*calls)++;
+	return -ENOTSUP;
+}
+
+/* Owners from the search given (the kernel's iterator); when it fails, from /proc after all. */
+static void walk_takes_owners_from_the_search_given(void **state)
+{
+	static const __u64 cookies[] = { 1, 2 };
+	static const __u32 inodes[] = { 20001, 20002 };
+	struct seed_scan scan = scan_of(cookies, inodes, 2);
+	struct tracker *t = tracker__new(NULL);
+	int calls = 0;
+	struct seed_walk *walk = seed_walk_start(root, owners_fake, &calls);
+
+	(void)state;
+	assert_non_null(walk);
+	seed_apply_initial(t, &scan, root, walk);
+	seed_walk_free(walk);
+	assert_int_equal(calls, 1);
+	assert_int_equal(conn_of(t, 1)->proc->key.pid, 200); /* the search's, not /proc's 100 */
+	assert_null(conn_of(t, 2)->proc); /* the search did not name it */
+	seed_scan_release(&scan);
+	tracker__free(t);
+
+	scan = scan_of(cookies, inodes, 2);
+	t = tracker__new(NULL);
+	walk = seed_walk_start(root, owners_failing, &calls);
+	seed_apply_initial(t, &scan, root, walk);
+	seed_walk_free(walk);
+	assert_int_equal(calls, 2);
+	assert_int_equal(conn_of(t, 1)->proc->key.pid, 100); /* from the walk of /proc */
+	assert_ptr_equal(conn_of(t, 2)->proc, conn_of(t, 1)->proc);
 	seed_scan_release(&scan);
 	tracker__free(t);
 }
@@ -274,6 +327,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(initial_pass_finds_owners_by_inode),
 		cmocka_unit_test(walk_ahead_finds_the_same_owners),
+		cmocka_unit_test(walk_takes_owners_from_the_search_given),
 		cmocka_unit_test(heal_pass_closes_what_a_gone_namespace_held),
 		cmocka_unit_test(heal_pass_closes_the_lost_and_adds_the_missed),
 		cmocka_unit_test(healthy_pass_corrects_nothing),
