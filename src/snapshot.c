@@ -12,6 +12,8 @@
 #include "sanitize.h"
 #include "scratch.h"
 
+#include <uthash.h>
+
 /* Nodes by their reference: open addressing, 1 + a stub's index per entry (0: free). */
 struct node_map {
 	uint32_t *at;
@@ -1368,31 +1370,75 @@ static void group_label(const struct snap_node *node, enum rollup by, char *out,
 		snprintf(out, size, "netns:%u", node->netns);
 }
 
+/* A group's place in the rollup, found by its key: the port, then the two labels. */
+struct group_slot {
+	UT_hash_handle hh;
+	size_t index;
+	char key[];
+};
+
+/* @key's bytes: the port, then the client's label and the server's, each with its NUL. */
+static size_t group_key(const struct snap_group_edge *group, char *key)
+{
+	size_t client = strlen(group->client) + 1, server = strlen(group->server) + 1;
+
+	memcpy(key, &group->port, sizeof(group->port));
+	memcpy(key + sizeof(group->port), group->client, client);
+	memcpy(key + sizeof(group->port) + client, group->server, server);
+	return sizeof(group->port) + client + server;
+}
+
+/*
+ * The edges summed by (port, client's group, server's group), in the order each group is first
+ * met. Found by a hash of the key: a scan of the groups so far took most of a text frame with
+ * 10,000 edges in 5,000 groups.
+ */
 int snapshot_rollup(const struct snapshot *snap, enum rollup by, struct snap_group_edge **out)
 {
 	struct snap_group_edge *groups = calloc(snap->nedges + 1, sizeof(*groups));
-	size_t n = 0, i, j;
+	struct group_slot *table = NULL, *slot, *tmp;
+	char key[sizeof(uint16_t) + 2 * SNAP_LABEL_LEN];
+	size_t n = 0, i, len;
+	int err = 0;
 
 	if (!groups)
 		return -ENOMEM;
-	for (i = 0; i < snap->nedges; i++) {
+	for (i = 0; i < snap->nedges && !err; i++) {
 		const struct snap_edge *e = &snap->edges[i];
-		struct snap_group_edge key = { .port = e->port };
+		struct snap_group_edge *g = &groups[n];
 
-		group_label(&snap->nodes[e->client], by, key.client, sizeof(key.client));
-		group_label(&snap->nodes[e->server], by, key.server, sizeof(key.server));
-		for (j = 0; j < n; j++) /* few groups: a scan is simplest */
-			if (groups[j].port == key.port && !strcmp(groups[j].client, key.client) &&
-			    !strcmp(groups[j].server, key.server))
+		g->port = e->port;
+		group_label(&snap->nodes[e->client], by, g->client, sizeof(g->client));
+		group_label(&snap->nodes[e->server], by, g->server, sizeof(g->server));
+		len = group_key(g, key);
+		HASH_FIND(hh, table, key, len, slot);
+		if (!slot) {
+			slot = malloc(sizeof(*slot) + len);
+			if (!slot) {
+				err = -ENOMEM;
 				break;
-		if (j == n)
-			groups[n++] = key;
-		groups[j].active += e->active;
-		groups[j].opened += e->opened;
-		groups[j].closed += e->closed;
-		groups[j].bytes_sent += e->bytes_sent;
-		groups[j].bytes_received += e->bytes_received;
-		groups[j].retransmits += e->retransmits;
+			}
+			memcpy(slot->key, key, len);
+			slot->index = n++;
+			HASH_ADD_KEYPTR(hh, table, slot->key, len, slot);
+		} else {
+			memset(g, 0, sizeof(*g)); /* the labels made for the lookup */
+			g = &groups[slot->index];
+		}
+		g->active += e->active;
+		g->opened += e->opened;
+		g->closed += e->closed;
+		g->bytes_sent += e->bytes_sent;
+		g->bytes_received += e->bytes_received;
+		g->retransmits += e->retransmits;
+	}
+	HASH_ITER (hh, table, slot, tmp) {
+		HASH_DEL(table, slot);
+		free(slot);
+	}
+	if (err) {
+		free(groups);
+		return err;
 	}
 	*out = groups;
 	return (int)n;
