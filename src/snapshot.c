@@ -1026,18 +1026,6 @@ static void count_row(struct builder *b, const struct snap_conn *row, const stru
 		node->conns_out++;
 }
 
-/* A connection read at random soon: its lines asked for now. */
-static void prefetch_conn(const struct conn *conn)
-{
-	const char *at = (const char *)conn;
-
-	if (!conn)
-		return;
-	__builtin_prefetch(at);
-	__builtin_prefetch(at + 64);
-	__builtin_prefetch(at + sizeof(*conn) - 1);
-}
-
 static uint32_t key_pid(const struct builder *b, const struct sort_key *key)
 {
 	return key->proc != SNAP_NO_PROC ? b->snap->procs[key->proc - 1].pid : 0;
@@ -1151,7 +1139,7 @@ static bool take_in_order(struct builder *b)
 		if (j + PREFETCH_AHEAD < b->nprev_order) { /* asked for now, read in a while */
 			ahead[j % PREFETCH_AHEAD] =
 				tracker_slot(tracker, b->prev_order[j + PREFETCH_AHEAD]);
-			prefetch_conn(ahead[j % PREFETCH_AHEAD]);
+			tracker_prefetch_conn(ahead[j % PREFETCH_AHEAD]);
 		}
 		if (!conn || !conn->in_use || !in_prev_frame(b, conn))
 			continue;
@@ -1237,7 +1225,7 @@ static int write_rows(struct builder *b)
 		struct sort_key key = b->keys[i]; /* the last row overlaps its key (rows_tail()) */
 
 		if (i + PREFETCH_AHEAD < b->nkeys)
-			prefetch_conn(b->keys[i + PREFETCH_AHEAD].conn);
+			tracker_prefetch_conn(b->keys[i + PREFETCH_AHEAD].conn);
 		emit_row(b, &key);
 	}
 	return 0;

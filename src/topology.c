@@ -384,17 +384,6 @@ static void count_lone(struct topology *topo, struct conn *conn)
 #define LONE_AHEAD 8
 #define FOLD_AHEAD 16
 
-static void prefetch_conn(const struct conn *conn)
-{
-	const char *at = (const char *)conn;
-
-	if (!conn)
-		return;
-	__builtin_prefetch(at);
-	__builtin_prefetch(at + 64);
-	__builtin_prefetch(at + sizeof(*conn) - 1);
-}
-
 /*
  * Every socket once: a joined one with its peer, or on the edge it had with it when the peer is
  * gone (a server closing after its answer, a client lingering). Those never joined wait for the
@@ -406,7 +395,7 @@ static void fold_socket(struct conn *conn, void *ctx)
 	struct conn *peer;
 	struct edge_entry *entry = NULL;
 
-	prefetch_conn(tracker_slot(topo->tracker, conn->slot + FOLD_AHEAD));
+	tracker_prefetch_conn(tracker_slot(topo->tracker, conn->slot + FOLD_AHEAD));
 	if (!(conn->topo_state & TOPO_JOINED)) {
 		if (array_reserve(&topo->lone, topo->nlone, &topo->lone_cap, sizeof(*topo->lone)))
 			topo->error = -ENOMEM;
@@ -560,7 +549,7 @@ int topology_update(struct topology *topo, struct tracker *tracker)
 		struct conn *conn = tracker_conn_at(tracker, topo->lone[i]), *peer;
 
 		if (i + LONE_AHEAD < topo->nlone) /* read again, at random: gone from the caches */
-			prefetch_conn(tracker_slot(tracker, topo->lone[i + LONE_AHEAD]));
+			tracker_prefetch_conn(tracker_slot(tracker, topo->lone[i + LONE_AHEAD]));
 
 		if ((peer = peer_of(topo, conn)))
 			count_joined(topo, conn, peer);
