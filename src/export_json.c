@@ -87,6 +87,20 @@ static void json_rates(struct outbuf *ob, const struct snapshot *snap, uint64_t 
 	json_rate(ob, snap, received);
 }
 
+/* An edge's or a connection's byte counts and rates, the last fields of its object. */
+static void json_traffic(struct outbuf *ob, const struct snapshot *snap, uint64_t bytes_sent,
+			 uint64_t bytes_received, uint64_t retransmits, uint64_t sent_delta,
+			 uint64_t received_delta)
+{
+	outbuf_lit(ob, ",\"bytes_sent\":");
+	outbuf_u64(ob, bytes_sent);
+	outbuf_lit(ob, ",\"bytes_received\":");
+	outbuf_u64(ob, bytes_received);
+	outbuf_lit(ob, ",\"retransmits\":");
+	outbuf_u64(ob, retransmits);
+	json_rates(ob, snap, sent_delta, received_delta);
+}
+
 static void json_container(struct outbuf *ob, const struct snap_container *c)
 {
 	if (!c->runtime[0]) {
@@ -229,13 +243,8 @@ static void json_edge(struct outbuf *ob, const struct snapshot *snap, const stru
 	outbuf_u64(ob, e->opened);
 	outbuf_lit(ob, ",\"closed\":");
 	outbuf_u64(ob, e->closed);
-	outbuf_lit(ob, ",\"bytes_sent\":");
-	outbuf_u64(ob, e->bytes_sent);
-	outbuf_lit(ob, ",\"bytes_received\":");
-	outbuf_u64(ob, e->bytes_received);
-	outbuf_lit(ob, ",\"retransmits\":");
-	outbuf_u64(ob, e->retransmits);
-	json_rates(ob, snap, e->sent_delta, e->received_delta);
+	json_traffic(ob, snap, e->bytes_sent, e->bytes_received, e->retransmits, e->sent_delta,
+		     e->received_delta);
 	outbuf_putc(ob, '}');
 }
 
@@ -308,13 +317,8 @@ static void json_conn(struct outbuf *ob, const struct snapshot *snap, const stru
 	json_bool(ob, c->seeded);
 	outbuf_lit(ob, ",\"new\":");
 	json_bool(ob, c->fresh);
-	outbuf_lit(ob, ",\"bytes_sent\":");
-	outbuf_u64(ob, c->bytes_sent);
-	outbuf_lit(ob, ",\"bytes_received\":");
-	outbuf_u64(ob, c->bytes_received);
-	outbuf_lit(ob, ",\"retransmits\":");
-	outbuf_u64(ob, c->retransmits);
-	json_rates(ob, snap, c->sent_delta, c->received_delta);
+	json_traffic(ob, snap, c->bytes_sent, c->bytes_received, c->retransmits, c->sent_delta,
+		     c->received_delta);
 	outbuf_putc(ob, '}');
 }
 
