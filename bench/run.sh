@@ -158,6 +158,12 @@ stop_pid() {
 	wait "$1" 2>/dev/null
 	# The subshell that started it, if any (own_pid), ends with it.
 	[ -n "${2:-}" ] && wait "$2" 2>/dev/null
+	# Its programs are freed after an RCU grace period: until then the next run would count them
+	# as another tracer's. Up to 3 s, for when someone else's really are loaded.
+	for ((i = 0; i < 60; i++)); do
+		[ "$(tracers)" -eq 0 ] && break
+		sleep 0.05
+	done
 	return 0
 }
 # How many tracing eBPF programs are loaded now (another conntop, bpftrace, ...): runs that
