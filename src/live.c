@@ -114,7 +114,8 @@ static int open_heal_timer(struct live *live, struct loop *loop)
 	return err;
 }
 
-static int socket_owners(void *bpf, int (*cb)(void *ctx, uint32_t inode, int pid), void *ctx)
+/* seed_owners_fn for the kernel's iterator (bpf_source__socket_owners). */
+static int socket_owners(void *bpf, sockowner_cb cb, void *ctx)
 {
 	return bpf_source__socket_owners(bpf, cb, ctx);
 }

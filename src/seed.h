@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "conntop/event.h"
+#include "procfs.h"
 #include "tracker.h"
 
 struct seed_scan {
@@ -52,8 +53,7 @@ void seed_identify(const struct tracker *tracker, struct seed_scan *scan);
  * Finds who holds each socket: @cb(@cb_ctx, inode, pid) for every socket file of every process.
  * 0 or a negative errno (then /proc is walked instead).
  */
-typedef int (*seed_owners_fn)(void *ctx, int (*cb)(void *cb_ctx, uint32_t inode, int pid),
-			      void *cb_ctx);
+typedef int (*seed_owners_fn)(void *ctx, sockowner_cb cb, void *cb_ctx);
 
 /*
  * A search for the owners of sockets, started now and run in a thread beside what comes next

@@ -112,7 +112,7 @@ static void walk_ahead_finds_the_same_owners(void **state)
 }
 
 /* An owner search as the kernel's iterator makes one: inode 20001 held by pid 200 only. */
-static int owners_fake(void *ctx, int (*cb)(void *cb_ctx, uint32_t inode, int pid), void *cb_ctx)
+static int owners_fake(void *ctx, sockowner_cb cb, void *cb_ctx)
 {
 	int *calls = ctx;
 
@@ -120,7 +120,7 @@ static int owners_fake(void *ctx, int (*cb)(void *cb_ctx, uint32_t inode, int pi
 	return cb(cb_ctx, 20001, 200);
 }
 
-static int owners_failing(void *ctx, int (*cb)(void *cb_ctx, uint32_t inode, int pid), void *cb_ctx)
+static int owners_failing(void *ctx, sockowner_cb cb, void *cb_ctx)
 {
 	int *calls = ctx;
 
