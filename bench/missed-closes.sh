@@ -1,11 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# missed-closes.sh [-n RUNS] [-w SECONDS] [-k] [BUILD] [-- CONNTOP_ARG...]: reproduces the closes
-# that go missing when a churn starts as soon as conntop is up (BENCHMARKS.md, "Not explained").
+# missed-closes.sh [-n RUNS] [-w SECONDS] [-k] [BUILD [CONNTOP_ARG...]]: reproduces the closes
+# that go missing under a churn like the bench's (BENCHMARKS.md, "Not explained").
 # Each run starts conntop (-b -d 1 --format json --port 1 and CONNTOP_ARGs), waits SECONDS (0 by
 # default) after its first frame, churns as bench/run.sh does for 3 s in a network namespace of its
 # own, takes conntop's counts two frames later, and prints the connections, how many closes are
-# missing, and conntop's lost. With -k the first run where more closes are missing than lost
+# missing, conntop's lost, and its corrections (a healing pass, every 5 s, closes the rows of a
+# close that went missing once the churn's namespace is gone: a count taken after one shows the
+# misses there). With -k the first run where more closes are missing than lost
 # counts stops the loop and keeps its recording (--record) in ./missed-closes.rec, to follow the
 # sockets that have an open and no close. As root.
 set -uo pipefail
@@ -24,7 +26,6 @@ done
 shift $((OPTIND - 1))
 build=${1:-build}
 [ $# -gt 0 ] && shift
-[ "${1:-}" = -- ] && shift
 conntop=$here/../$build/conntop
 churn=$here/../$build/bench/churn
 for f in "$conntop" "$churn"; do
@@ -49,9 +50,10 @@ for ((i = 1; i <= runs; i++)); do
 	kill "$pid"
 	wait "$pid"
 	conns=$(awk '{ for (i = 1; i < NF; i++) if ($i == "connections") print $(i + 1) }' <<<"$out")
-	read -r closed lost < <(tail -n 1 "$tmp/frames" | jq -r '.stats | "\(.closed) \(.lost)"')
+	read -r closed lost corrections < <(tail -n 1 "$tmp/frames" |
+		jq -r '.stats | "\(.closed) \(.lost) \(.corrections)"')
 	missing=$((2 * conns - closed))
-	echo "run $i: connections $conns closes missing $missing lost $lost"
+	echo "run $i: connections $conns closes missing $missing lost $lost corrections $corrections"
 	if [ -n "$keep" ] && [ "$missing" -gt "$lost" ]; then
 		cp "$tmp/run.rec" ./missed-closes.rec
 		echo "kept in ./missed-closes.rec: more closes missing than lost counts"
