@@ -126,10 +126,17 @@ static int check_btf(void)
 	return -ENOTSUP;
 }
 
-static bool tracefs_mounted(void)
+/* Where tracefs shows its events, or NULL when it is not mounted. */
+static const char *tracefs_events(void)
 {
-	return access("/sys/kernel/tracing/events", F_OK) == 0 ||
-	       access("/sys/kernel/debug/tracing/events", F_OK) == 0;
+	static const char *const dirs[] = { "/sys/kernel/tracing/events",
+					    "/sys/kernel/debug/tracing/events" };
+	size_t i;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (access(dirs[i], F_OK) == 0)
+			return dirs[i];
+	return NULL;
 }
 
 /*
@@ -139,7 +146,7 @@ static bool tracefs_mounted(void)
  */
 static int mount_tracefs(void)
 {
-	if (tracefs_mounted())
+	if (tracefs_events())
 		return 0;
 	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) ||
 	    mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL))
@@ -178,14 +185,12 @@ static const struct btf *kernel_btf(struct bpf_source *src)
  */
 static bool has_tracepoint(struct bpf_source *src, const char *group, const char *name)
 {
+	const char *events = tracefs_events();
 	const struct btf *vmlinux;
 	char path[192];
 
-	if (tracefs_mounted()) {
-		snprintf(path, sizeof(path), "/sys/kernel/tracing/events/%s/%s", group, name);
-		if (access(path, F_OK) == 0)
-			return true;
-		snprintf(path, sizeof(path), "/sys/kernel/debug/tracing/events/%s/%s", group, name);
+	if (events) {
+		snprintf(path, sizeof(path), "%s/%s/%s", events, group, name);
 		return access(path, F_OK) == 0;
 	}
 	vmlinux = kernel_btf(src);
@@ -195,8 +200,8 @@ static bool has_tracepoint(struct bpf_source *src, const char *group, const char
 
 /*
  * Bytes are counted in the kernel when it has the tracepoints (Linux 6.3+), found by probing
- * (has_tracepoint()), never by its version, and the hooks are tracing programs that can name sockets (by cookie,
- * and give them storage); else user space reads them from sock_diag.
+ * (has_tracepoint()), never by its version, and the hooks are tracing programs that can name
+ * sockets (by cookie, and give them storage); else user space reads them from sock_diag.
  */
 static bool kernel_counts_bytes(struct bpf_source *src, bool have_cookies)
 {
@@ -216,22 +221,13 @@ static bool kernel_has_sk_storage(void)
 }
 
 /*
- * Whether open_variant should try socket storage first: bytes would be counted in the kernel, and
- * not asked for in the hash map.
- */
-static bool sk_storage_wanted(struct bpf_source *src, enum traffic_mode wanted)
-{
-	return (wanted == TRAFFIC_AUTO || wanted == TRAFFIC_BPF) &&
-	       kernel_counts_bytes(src, bpf_source__has_cookies(src)) && kernel_has_sk_storage();
-}
-
-/*
- * How bytes are counted (see kernel_counts_bytes), and where: in socket storage when @sk_storage,
- * else in the hash map. Programs not used are not loaded, maps not used are not created (the hash
- * map's 262,144 preallocated entries took ~8 ms of start-up).
+ * How bytes are counted (see kernel_counts_bytes), and where: in socket storage when @extras
+ * allow it, the kernel has it and the hash map is not asked for, else in the hash map. Programs
+ * not used are not loaded, maps not used are not created (the hash map's 262,144 preallocated
+ * entries took ~8 ms of start-up).
  */
 static enum traffic_mode choose_traffic(struct bpf_source *src, enum traffic_mode wanted,
-					bool sk_storage)
+					bool extras)
 {
 	struct conntop_bpf *skel = src->skel;
 	bool can = kernel_counts_bytes(src, skel->rodata->have_cookies);
@@ -249,7 +245,8 @@ static enum traffic_mode choose_traffic(struct bpf_source *src, enum traffic_mod
 	bpf_program__set_autoload(skel->progs.count_send, mode == TRAFFIC_BPF);
 	bpf_program__set_autoload(skel->progs.count_receive, mode == TRAFFIC_BPF);
 	bpf_program__set_autoload(skel->progs.count_retransmit, mode == TRAFFIC_BPF);
-	src->sk_storage = mode == TRAFFIC_BPF && sk_storage;
+	src->sk_storage = mode == TRAFFIC_BPF && extras && wanted != TRAFFIC_BPF_HASH &&
+			  kernel_has_sk_storage();
 	skel->rodata->count_bytes = mode == TRAFFIC_BPF;
 	skel->rodata->use_sk_storage = src->sk_storage;
 	bpf_program__set_autoload(skel->progs.dump_sk_traffic, src->sk_storage);
@@ -302,8 +299,7 @@ static int configure(struct bpf_source *src, const struct bpf_source_opts *opts,
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.traffic, opts->traffic_max ?: 1);
 	skel->rodata->have_cookies = bpf_source__has_cookies(src);
-	src->traffic =
-		choose_traffic(src, opts->traffic, extras && sk_storage_wanted(src, opts->traffic));
+	src->traffic = choose_traffic(src, opts->traffic, extras);
 	src->owner_iter = extras;
 	bpf_program__set_autoload(skel->progs.dump_socket_owners, extras);
 	/* Wake the reader early only when a quarter of the ring waits; it drains on its tick. */
@@ -580,6 +576,7 @@ static bool variant_possible(struct bpf_source *src, enum variant v)
 {
 	static const char *const functions[] = { "inet_sk_set_state", "inet_sk_state_store",
 						 "inet_csk_accept" };
+	const struct btf *vmlinux;
 	bool possible = true;
 	size_t i;
 
@@ -588,10 +585,10 @@ static bool variant_possible(struct bpf_source *src, enum variant v)
 		possible = has_tracepoint(src, "sock", "inet_sock_set_state");
 		break;
 	case V_FENTRY:
+		vmlinux = kernel_btf(src);
 		for (i = 0; i < sizeof(functions) / sizeof(functions[0]); i++)
-			possible = possible && kernel_btf(src) &&
-				   btf__find_by_name_kind(kernel_btf(src), functions[i],
-							  BTF_KIND_FUNC) > 0;
+			possible = possible && vmlinux &&
+				   btf__find_by_name_kind(vmlinux, functions[i], BTF_KIND_FUNC) > 0;
 		break;
 	case V_KPROBE:
 		possible = access("/sys/bus/event_source/devices/kprobe", F_OK) == 0 ||
@@ -686,7 +683,6 @@ static int open_variant(struct bpf_source *src, const struct bpf_source_opts *op
 {
 	int err;
 
-	src->variant = v; /* for sk_storage_wanted: whether its programs have cookies */
 	log_demote_errors(1);
 	err = open_variant_once(src, opts, v, true);
 	log_demote_errors(demoted);
